@@ -1,0 +1,31 @@
+# Tidegate: the two commands of the README.
+#   make run   - build (release) and run on examples/quickstart.cfg
+#   make test  - the whole test suite (unit + end-to-end against the real binary)
+
+SWIFT ?= swift
+SYSTEM_PACKAGES ?= curl
+CONFIG ?= examples/quickstart.cfg
+
+.PHONY: run test deps build build-debug unit e2e bench clean
+
+deps:
+	@scripts/install-deps.sh $(SYSTEM_PACKAGES)
+
+build: deps
+	$(SWIFT) build -c release --product tidegate
+
+build-debug: deps
+	$(SWIFT) build --build-tests
+
+run: build
+	@echo "Tidegate on $(CONFIG): try  curl -i http://127.0.0.1:8080/  (Ctrl-C to stop)"
+	.build/release/tidegate -f $(CONFIG)
+
+test: build-debug
+	TIDEGATE_BIN=$$($(SWIFT) build --show-bin-path)/tidegate $(SWIFT) test --skip-build
+
+bench: deps
+	bench/proxy-bench.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,82 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+
+]
+
+let package = Package(
+    name: "Tidegate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tidegate", targets: ["tidegate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // HAProxy-style configuration: lexer, sections, keyword parsing, typed model, file:line errors.
+        .target(name: "TidegateConfig", swiftSettings: swiftSettings),
+        // HTTP/1.1 wire codec: message heads kept as received bytes plus an index, body framing.
+        .target(
+            name: "TidegateHTTP",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        // Model and data-plane logic independent of sockets: samples, ACLs, log formats, balancing.
+        .target(
+            name: "TidegateCore",
+            dependencies: [
+                "TidegateConfig", "TidegateHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // NIO listeners, stream forwarding, server pools, rule evaluation, logging sinks.
+        .target(
+            name: "TidegateProxy",
+            dependencies: [
+                "TidegateConfig", "TidegateHTTP", "TidegateCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "tidegate",
+            dependencies: [
+                "TidegateProxy", "TidegateConfig", "TidegateCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "TidegateConfigTests", dependencies: ["TidegateConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TidegateHTTPTests",
+            dependencies: ["TidegateHTTP", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TidegateCoreTests",
+            dependencies: ["TidegateCore", "TidegateConfig", "TidegateHTTP"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,1004 @@
+import TidegateConfig
+import NIOCore
+import TidegateCore
+import TidegateHTTP
+
+/// One client connection of an HTTP frontend: parses requests, applies rules, picks a backend and
+/// a server, and forwards heads and bodies both ways with backpressure. The server side of the
+/// stream is a `ServerConnection` on the same event loop; this object is its delegate.
+///
+/// Requests are handled one at a time; pipelined requests wait in `inbound` until the previous
+/// response is complete, so responses go out in order.
+final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWakeable, SoftStoppable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum Phase {
+        /// Waiting for (the rest of) a request head.
+        case waitingRequest
+        /// A transaction is in progress.
+        case active
+        /// After a 101 response: bytes are relayed both ways unchanged.
+        case tunnel
+        /// Closing: input is ignored.
+        case closing
+    }
+
+    private enum TimerKind {
+        case requestHead, keepAlive, clientIdle, serverIdle, queue, tunnel
+    }
+
+    let frontend: FrontendRuntime
+    let loop: LoopContext
+    let stream: StreamContext
+    private var context: ChannelHandlerContext!
+    private var phase = Phase.waitingRequest
+    private var inbound = ByteBuffer()
+    private var serverInbound = ByteBuffer()
+    private var parser: HTTPHeadParser
+    private var responseParser: HTTPHeadParser
+    private var txn: HTTPTransaction?
+    private var server: ServerConnection?
+    private var clientReadPending = false
+    private var clientInputClosed = false
+    private var requestsHandled = 0
+    private var timer = SessionTimer()
+
+    /// The single timer of a session, re-armed lazily: moving a deadline later costs nothing until it fires.
+    private struct SessionTimer {
+        var kind: TimerKind = .requestHead
+        var duration: TimeAmount?
+        var deadline: NIODeadline?
+        var scheduledFor: NIODeadline?
+        var task: Scheduled<Void>?
+
+        mutating func cancel() {
+            task?.cancel()
+            task = nil
+            scheduledFor = nil
+            deadline = nil
+        }
+    }
+    private var queueTicket: QueueTicket?
+    private var connectGeneration = 0
+    private var lastActivity: NIODeadline
+
+    init(frontend: FrontendRuntime, loop: LoopContext, stream: StreamContext) {
+        self.frontend = frontend
+        self.loop = loop
+        self.stream = stream
+        let tuning = loop.runtime.tuning
+        self.parser = HTTPHeadParser(maxHeadSize: tuning.maxHeadSize, maxFields: tuning.maxHeaderFields)
+        self.responseParser = HTTPHeadParser(maxHeadSize: tuning.maxHeadSize, maxFields: tuning.maxHeaderFields)
+        self.lastActivity = stream.acceptedAt
+    }
+
+    // MARK: - Client channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        loop.register(self)
+    }
+
+    func softStop() {
+        if phase == .waitingRequest && inbound.readableBytes == 0 { close() }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        armTimer(.requestHead, frontend.timeouts.httpRequest ?? frontend.timeouts.client)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        switch phase {
+        case .closing:
+            return
+        case .tunnel:
+            touchTimer()
+            if let server { server.write(buffer) }
+            return
+        case .waitingRequest, .active:
+            if inbound.readableBytes == 0 {
+                inbound = buffer
+            } else {
+                inbound.writeBuffer(&buffer)
+            }
+            process()
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        server?.flush()
+        context.flush()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { server?.resumeReading() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard case ChannelEvent.inputClosed = event else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        clientInputClosed = true
+        switch phase {
+        case .waitingRequest:
+            if inbound.readableBytes > 0 && requestsHandled == 0 {
+                // A truncated request head: HAProxy answers 400.
+                logPrematureClose()
+            }
+            close()
+        case .active:
+            // Finish the response, then close; a request body cut short aborts the exchange.
+            if var current = txn, !current.requestBody.isComplete {
+                current.terminate("C", "D")
+                txn = current
+                abortTransaction()
+            } else {
+                txn?.closeClientAfter = true
+            }
+        case .tunnel:
+            server?.shutdownOutput()
+        case .closing:
+            break
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if phase == .active || phase == .tunnel {
+            txn?.terminate("C", phase == .tunnel ? "D" : "D")
+            abortTransaction()
+        }
+        phase = .closing
+        timer.cancel()
+        frontend.connectionClosed()
+        loop.runtime.connectionClosed()
+        loop.unregister(self)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Connection reset and similar: the channel closes; cleanup happens in channelInactive.
+        context.close(promise: nil)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if wantsClientData {
+            context.read()
+        } else {
+            clientReadPending = true
+        }
+    }
+
+    /// Whether more client bytes are useful now.
+    private var wantsClientData: Bool {
+        switch phase {
+        case .waitingRequest: return true
+        case .active:
+            guard let txn, !txn.requestBody.isComplete else { return false }
+            guard let server else { return inbound.readableBytes < loop.runtime.tuning.bufferSize }
+            return server.isWritable
+        case .tunnel: return server?.isWritable ?? false
+        case .closing: return false
+        }
+    }
+
+    private func resumeClientReading() {
+        guard clientReadPending, wantsClientData else { return }
+        clientReadPending = false
+        context.read()
+    }
+
+    // MARK: - Request side
+
+    /// Consumes buffered client bytes as far as the current state allows.
+    private func process() {
+        while true {
+            switch phase {
+            case .waitingRequest:
+                guard inbound.readableBytes > 0 else {
+                    resumeClientReading()
+                    return
+                }
+                if timer.kind == .keepAlive {
+                    armTimer(.requestHead, frontend.timeouts.httpRequest ?? frontend.timeouts.client)
+                }
+                let head: HTTPHead?
+                do {
+                    head = try parser.parse(&inbound, kind: .request)
+                } catch {
+                    rejectRequest(status: 400, reason: error)
+                    return
+                }
+                guard let head else {
+                    resumeClientReading()
+                    return
+                }
+                beginTransaction(head)
+            case .active:
+                forwardRequestBody()
+                return
+            case .tunnel, .closing:
+                return
+            }
+        }
+    }
+
+    private func beginTransaction(_ head: HTTPHead) {
+        var head = head
+        let framing: HTTPBodyFraming
+        do {
+            framing = try head.requestFraming()
+        } catch {
+            rejectRequest(status: 400, reason: error)
+            return
+        }
+        requestsHandled += 1
+        phase = .active
+        let acceptedAt = requestsHandled == 1 ? stream.acceptedAt : lastActivity
+        var transaction = HTTPTransaction(
+            request: head, framing: framing, acceptedAt: acceptedAt, wallClockStart: WallClock.microseconds())
+        transaction.bytesFromClient = UInt64(head.receivedLength)
+        let options = head.connectionOptions
+        if options.close || frontend.connectionMode == .close || loop.runtime.isStopping {
+            transaction.closeClientAfter = true
+        }
+        txn = transaction
+        stream.beginTransaction()
+
+        // Frontend rules, then backend selection, then backend rules (HAProxy's order).
+        if case .respond(let response) = frontend.rules.applyHTTPRequest(to: &txn!.request, stream: stream) {
+            respondLocally(response)
+            return
+        }
+        guard let backend = frontend.rules.selectBackend(stream: stream, default: frontend.defaultBackend) else {
+            txn!.terminate("P", "R")
+            respondLocally(.error(503))
+            return
+        }
+        txn!.backend = backend
+        stream.backendName = backend.name
+        if backend.proxyID != frontend.proxyID,
+            case .respond(let response) = backend.rules.applyHTTPRequest(to: &txn!.request, stream: stream)
+        {
+            respondLocally(response)
+            return
+        }
+        prepareRequestForServer(backend)
+        armTimer(.clientIdle, frontend.timeouts.client)
+        assignServer(avoiding: nil)
+    }
+
+    /// Connection-level rewrites of the request before it goes to the server.
+    private func prepareRequestForServer(_ backend: BackendRuntime) {
+        guard var transaction = txn else { return }
+        if let forwardFor = backend.forwardFor, let client = stream.clientAddress {
+            if !forwardFor.ifNone || transaction.request.firstIndex(named: forwardFor.headerName) == nil,
+                !forwardFor.excludes(client)
+            {
+                transaction.request.add(name: forwardFor.headerName, value: client.ipAddress ?? "")
+            }
+        }
+        let options = transaction.request.connectionOptions
+        if !options.upgrade {
+            let serverClose = backend.connectionMode != .keepAlive || frontend.connectionMode == .serverClose
+                || frontend.connectionMode == .close
+            if serverClose {
+                if !options.close || transaction.request.firstIndex(named: "connection") == nil {
+                    transaction.request.set(name: "Connection", value: "close")
+                }
+            } else if transaction.request.firstIndex(named: "connection") != nil {
+                // The server side is kept alive whatever the client asked (HAProxy manages both sides apart).
+                transaction.request.remove(named: "connection")
+                if transaction.request.versionMinor == 0 {
+                    transaction.request.add(name: "Connection", value: "keep-alive")
+                }
+            } else if transaction.request.versionMinor == 0 {
+                transaction.request.add(name: "Connection", value: "keep-alive")
+            }
+        }
+        txn = transaction
+    }
+
+    /// Picks a server (balancing, queueing, retries) and gets a connection to it.
+    private func assignServer(avoiding: Server?) {
+        guard var transaction = txn, let backend = transaction.backend else { return }
+        let hashInput = hashInput(for: backend)
+        switch loop.selectServer(backend, hashInput: hashInput, avoiding: avoiding) {
+        case .unavailable:
+            transaction.terminate("s", "C")
+            txn = transaction
+            respondLocally(.error(503))
+        case .allFull:
+            transaction.serverPhase = .queued
+            if transaction.queuedAt == nil { transaction.queuedAt = .now() }
+            txn = transaction
+            let ticket = QueueTicket(session: self, eventLoop: loop.eventLoop, queue: backend.backend.queue)
+            queueTicket = ticket
+            backend.backend.queue.enqueue(ticket)
+            armTimer(.queue, backend.timeouts.queue ?? backend.timeouts.connect)
+        case .server(let chosen):
+            transaction.server = chosen
+            stream.serverName = chosen.name
+            transaction.attempts += 1
+            if let idle = loop.pool.take(for: chosen) {
+                transaction.reusedConnection = true
+                txn = transaction
+                attach(idle)
+            } else {
+                transaction.reusedConnection = false
+                transaction.serverPhase = .connecting
+                transaction.connectStartedAt = .now()
+                txn = transaction
+                connect(to: chosen, backend: backend)
+            }
+        }
+    }
+
+    /// Woken from the backend queue: a slot may be free.
+    func queueWake() {
+        guard phase == .active, let transaction = txn, transaction.serverPhase == .queued,
+            let backend = transaction.backend
+        else {
+            return
+        }
+        queueTicket = nil
+        switch loop.selectServer(backend, hashInput: hashInput(for: backend), avoiding: nil) {
+        case .allFull:
+            let ticket = QueueTicket(session: self, eventLoop: loop.eventLoop, queue: backend.backend.queue)
+            queueTicket = ticket
+            backend.backend.queue.requeueFirst(ticket)
+        case .unavailable:
+            txn!.terminate("s", "Q")
+            respondLocally(.error(503))
+        case .server(let chosen):
+            txn!.server = chosen
+            stream.serverName = chosen.name
+            txn!.attempts += 1
+            if let idle = loop.pool.take(for: chosen) {
+                txn!.reusedConnection = true
+                attach(idle)
+            } else {
+                txn!.serverPhase = .connecting
+                txn!.connectStartedAt = .now()
+                connect(to: chosen, backend: backend)
+            }
+        }
+    }
+
+    private func hashInput(for backend: BackendRuntime) -> BalancerState.HashInput {
+        guard backend.backend.algorithm.isHashBased, let request = txn?.request else { return .init(nil) }
+        switch backend.backend.algorithm {
+        case .source:
+            return .init(stream.clientAddress?.addressBytes)
+        case .uri(let options):
+            var text = options.whole ? request.target : request.path
+            let depth = options.depth ?? 0
+            let length = options.length ?? 0
+            if depth > 0 {
+                var slashes = 0
+                if let cut = text.firstIndex(where: { c in
+                    if c == "/" { slashes += 1 }
+                    return slashes > depth
+                }) {
+                    text = String(text[..<cut])
+                }
+            }
+            if length > 0 { text = String(text.prefix(length)) }
+            return .init(Array(text.utf8))
+        case .urlParameter(let name, _):
+            guard let query = request.query else { return .init(nil) }
+            for pair in query.split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.first.map(String.init) == name { return .init(Array((parts.count > 1 ? parts[1] : "").utf8)) }
+            }
+            return .init(nil)
+        case .header(let name, let domainOnly):
+            guard var value = request.firstValue(named: name) else { return .init(nil) }
+            if domainOnly {
+                value = String(value.split(separator: ":").first ?? "")
+                let labels = value.split(separator: ".")
+                if labels.count >= 2 { value = labels.suffix(2).joined(separator: ".") }
+            }
+            return .init(Array(value.utf8))
+        default:
+            return .init(nil)
+        }
+    }
+
+    private func connect(to chosen: Server, backend: BackendRuntime) {
+        connectGeneration &+= 1
+        let generation = connectGeneration
+        let loopBound = NIOLoopBound(self, eventLoop: loop.eventLoop)
+        loop.connect(to: chosen, timeout: backend.timeouts.connect) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(ServerSideHandler())
+            }
+        }.whenComplete { result in
+            let session = loopBound.value
+            switch result {
+            case .success(let channel):
+                guard session.connectGeneration == generation, session.phase == .active,
+                    session.txn?.serverPhase == .connecting,
+                    let handler = try? channel.pipeline.syncOperations.handler(type: ServerSideHandler.self)
+                else {
+                    channel.close(promise: nil)
+                    return
+                }
+                session.txn?.connectedAt = .now()
+                session.attach(ServerConnection(channel: channel, server: chosen, handler: handler))
+            case .failure:
+                guard session.connectGeneration == generation, session.phase == .active,
+                    session.txn?.serverPhase == .connecting
+                else { return }
+                session.connectFailed(chosen, backend: backend)
+            }
+        }
+    }
+
+    private func connectFailed(_ failed: Server, backend: BackendRuntime) {
+        releaseServerSlot()
+        guard let transaction = txn else { return }
+        if transaction.attempts <= backend.retries {
+            // HAProxy retries the same server, and redispatches the last retry with `option redispatch`.
+            let redispatch = backend.redispatch && transaction.attempts == backend.retries
+            assignServer(avoiding: redispatch ? failed : nil)
+            if !redispatch, txn?.server == nil, txn?.serverPhase != .queued, phase == .active {
+                return
+            }
+        } else {
+            txn!.terminate("S", "C")
+            respondLocally(.error(503))
+        }
+    }
+
+    /// Starts using `connection` for the current transaction: sends the head and what body is buffered.
+    private func attach(_ connection: ServerConnection) {
+        guard var transaction = txn else {
+            connection.close()
+            return
+        }
+        server = connection
+        connection.delegate = self
+        connection.transactions += 1
+        transaction.serverPhase = .waitingResponse
+        if transaction.connectedAt == nil { transaction.connectedAt = .now() }
+        var head = connection.channel.allocator.buffer(capacity: transaction.request.receivedLength + 128)
+        transaction.request.write(to: &head)
+        transaction.requestHeadSent = true
+        txn = transaction
+        connection.write(head)
+        forwardRequestBody()
+        connection.flush()
+        if txn?.requestBody.isComplete ?? false {
+            armTimer(.serverIdle, txn?.backend?.timeouts.server)
+        }
+        connection.resumeReading()
+    }
+
+    /// Moves buffered request body bytes to the server.
+    private func forwardRequestBody() {
+        guard phase == .active, var transaction = txn else { return }
+        guard let server, transaction.requestHeadSent else {
+            if !transaction.requestBody.isComplete { resumeClientReading() }
+            return
+        }
+        var wrote = false
+        while !transaction.requestBody.isComplete {
+            let slice: ByteBuffer?
+            do {
+                slice = try transaction.requestBody.take(from: &inbound)
+            } catch {
+                txn = transaction
+                txn!.terminate("P", "D")
+                abortTransaction()
+                close()
+                return
+            }
+            guard let slice else { break }
+            transaction.bytesFromClient += UInt64(slice.readableBytes)
+            server.write(slice)
+            wrote = true
+        }
+        let completedNow = wrote && transaction.requestBody.isComplete
+        txn = transaction
+        if completedNow {
+            server.flush()
+            armTimer(.serverIdle, transaction.backend?.timeouts.server)
+            if transaction.serverPhase == .done { finishTransaction() }
+            return
+        }
+        if !transaction.requestBody.isComplete {
+            touchTimer()
+            resumeClientReading()
+        }
+    }
+
+    // MARK: - Server side (ServerConnectionDelegate)
+
+    var wantsServerData: Bool {
+        guard phase == .active || phase == .tunnel else { return false }
+        return context.channel.isWritable
+    }
+
+    func serverConnection(_ connection: ServerConnection, didRead buffer: ByteBuffer) {
+        guard connection === server else { return }
+        var buffer = buffer
+        touchTimer()
+        if phase == .tunnel {
+            context.write(wrapOutboundOut(buffer), promise: nil)
+            return
+        }
+        guard var transaction = txn else { return }
+        switch transaction.serverPhase {
+        case .waitingResponse:
+            if serverInbound.readableBytes == 0 {
+                serverInbound = buffer
+            } else {
+                serverInbound.writeBuffer(&buffer)
+            }
+            parseResponseHeads()
+        case .responseBody:
+            do {
+                if let slice = try transaction.responseBody.take(from: &buffer) {
+                    transaction.bytesToClient += UInt64(slice.readableBytes)
+                    context.write(wrapOutboundOut(slice), promise: nil)
+                }
+            } catch {
+                txn = transaction
+                txn!.terminate("S", "D")
+                abortTransaction()
+                close()
+                return
+            }
+            txn = transaction
+            if transaction.responseBody.isComplete {
+                if buffer.readableBytes > 0 { markServerNotReusable() }
+                responseComplete()
+            }
+        default:
+            // Bytes while no response is expected: the server is misbehaving; drop the connection.
+            markServerNotReusable()
+        }
+    }
+
+    /// Parses response heads from `serverInbound`: interim 1xx are forwarded, then the final one.
+    private func parseResponseHeads() {
+        while var transaction = txn, transaction.serverPhase == .waitingResponse {
+            let parsed: HTTPHead?
+            do {
+                parsed = try responseParser.parse(&serverInbound, kind: .response)
+            } catch {
+                transaction.terminate("S", "H")
+                txn = transaction
+                markServerNotReusable()
+                respondLocally(.error(502))
+                return
+            }
+            guard var head = parsed else { return }
+            transaction.responseHeadAt = .now()
+            if head.status >= 100 && head.status < 200 && head.status != 101 {
+                // Interim response (100 Continue, 103 Early Hints): forward and keep waiting.
+                var out = context.channel.allocator.buffer(capacity: head.receivedLength)
+                head.write(to: &out)
+                transaction.bytesToClient += UInt64(out.readableBytes)
+                txn = transaction
+                context.write(wrapOutboundOut(out), promise: nil)
+                continue
+            }
+            let framing: HTTPBodyFraming
+            do {
+                framing = try head.responseFraming(isHeadRequest: transaction.isHeadRequest)
+            } catch {
+                transaction.terminate("S", "H")
+                txn = transaction
+                markServerNotReusable()
+                respondLocally(.error(502))
+                return
+            }
+            transaction.status = head.status
+            stream.response = nil
+            txn = transaction
+            txn!.response = head
+            // Response rules: backend first, then frontend.
+            if let backend = transaction.backend {
+                if case .respond(let local) = backend.rules.applyHTTPResponse(to: &txn!.response!, stream: stream) {
+                    markServerNotReusable()
+                    respondLocally(local)
+                    return
+                }
+                if backend.proxyID != frontend.proxyID,
+                    case .respond(let local) = frontend.rules.applyHTTPResponse(to: &txn!.response!, stream: stream)
+                {
+                    markServerNotReusable()
+                    respondLocally(local)
+                    return
+                }
+            }
+            head = txn!.response!
+            transaction = txn!
+            transaction.status = head.status
+            let upgrade = head.status == 101
+            if upgrade {
+                transaction.responseBody = .empty
+            } else {
+                transaction.responseBody = BodyProgress(framing)
+            }
+            if transaction.responseBody.isUntilClose && transaction.request.versionMinor >= 1 {
+                // Unknown length: the end of the body is the end of the connection.
+                transaction.closeClientAfter = true
+            }
+            if transaction.closeClientAfter || loop.runtime.isStopping {
+                transaction.closeClientAfter = true
+                if !upgrade && !head.connectionOptions.close || head.firstIndex(named: "connection") != nil {
+                    head.set(name: "Connection", value: "close")
+                }
+            } else if transaction.request.versionMinor == 0 {
+                head.set(name: "Connection", value: "keep-alive")
+            } else if head.firstIndex(named: "connection") != nil && !upgrade {
+                head.remove(named: "connection")
+            }
+            var out = context.channel.allocator.buffer(capacity: head.receivedLength + 64)
+            head.write(to: &out)
+            transaction.bytesToClient += UInt64(out.readableBytes)
+            transaction.response = head
+            transaction.serverPhase = upgrade ? .done : .responseBody
+            txn = transaction
+            context.write(wrapOutboundOut(out), promise: nil)
+            if upgrade {
+                enterTunnel()
+                return
+            }
+            if transaction.responseBody.isComplete {
+                if serverInbound.readableBytes > 0 { markServerNotReusable() }
+                serverInbound = ByteBuffer()
+                responseComplete()
+                return
+            }
+            // Body bytes that came with the head.
+            if serverInbound.readableBytes > 0 {
+                let rest = serverInbound
+                serverInbound = ByteBuffer()
+                if let server { serverConnection(server, didRead: rest) }
+            }
+            return
+        }
+    }
+
+    func serverConnectionReadComplete(_ connection: ServerConnection) {
+        guard connection === server else { return }
+        context.flush()
+    }
+
+    func serverConnectionWritabilityChanged(_ connection: ServerConnection) {
+        guard connection === server, connection.isWritable else { return }
+        resumeClientReading()
+        if phase == .active { process() }
+    }
+
+    func serverConnectionInputClosed(_ connection: ServerConnection) {
+        serverGone(connection)
+    }
+
+    func serverConnectionClosed(_ connection: ServerConnection, error: (any Error)?) {
+        serverGone(connection)
+    }
+
+    /// The server closed (FIN or reset).
+    private func serverGone(_ connection: ServerConnection) {
+        guard connection === server else { return }
+        server = nil
+        connection.close()
+        if phase == .tunnel {
+            context.flush()
+            close()
+            return
+        }
+        guard var transaction = txn, phase == .active else { return }
+        switch transaction.serverPhase {
+        case .waitingResponse:
+            if transaction.reusedConnection && transaction.responseHeadAt == nil && serverInbound.readableBytes == 0
+                && transaction.requestBody.forwarded == 0 && transaction.requestBody.isComplete
+            {
+                // The idle connection was closed by the server as we reused it: retry on a new one.
+                transaction.requestHeadSent = false
+                transaction.reusedConnection = false
+                txn = transaction
+                if let chosen = transaction.server, let backend = transaction.backend {
+                    txn!.serverPhase = .connecting
+                    txn!.connectStartedAt = .now()
+                    connect(to: chosen, backend: backend)
+                }
+                return
+            }
+            transaction.terminate("S", "H")
+            txn = transaction
+            respondLocally(.error(502))
+        case .responseBody:
+            if transaction.responseBody.senderClosed() {
+                txn = transaction
+                responseComplete()
+            } else {
+                transaction.terminate("S", "D")
+                txn = transaction
+                abortTransaction()
+                close()
+            }
+        default:
+            break
+        }
+    }
+
+    // MARK: - Completion
+
+    private func responseComplete() {
+        guard var transaction = txn else { return }
+        transaction.serverPhase = .done
+        txn = transaction
+        if transaction.requestBody.isComplete {
+            finishTransaction()
+        } else {
+            // The server answered before the whole request arrived: the connection cannot be resynchronised.
+            markServerNotReusable()
+            txn!.closeClientAfter = true
+            finishTransaction()
+        }
+    }
+
+    private var serverReusable = true
+
+    private func markServerNotReusable() { serverReusable = false }
+
+    /// Releases the server side, logs, and moves on to the next request (or closes).
+    private func finishTransaction() {
+        guard let transaction = txn else { return }
+        if let connection = server {
+            server = nil
+            let backendKeepsAlive = transaction.backend?.connectionMode == .keepAlive
+                && frontend.connectionMode == .keepAlive
+            let serverKeepsAlive = !(transaction.response?.connectionOptions.close ?? true)
+            if serverReusable && backendKeepsAlive && serverKeepsAlive && transaction.requestBody.isComplete
+                && transaction.responseBody.isComplete && serverInbound.readableBytes == 0 && !loop.runtime.isStopping
+            {
+                loop.pool.park(connection)
+            } else {
+                connection.close()
+            }
+        }
+        serverReusable = true
+        serverInbound = ByteBuffer()
+        releaseServerSlot()
+        emitLog(transaction)
+        txn = nil
+        stream.endTransaction()
+        context.flush()
+        if transaction.closeClientAfter || clientInputClosed || loop.runtime.isStopping {
+            close()
+            return
+        }
+        phase = .waitingRequest
+        lastActivity = .now()
+        armTimer(.keepAlive, frontend.timeouts.httpKeepAlive ?? frontend.timeouts.httpRequest ?? frontend.timeouts.client)
+        if inbound.readableBytes > 0 {
+            process()
+        } else {
+            resumeClientReading()
+        }
+    }
+
+    /// Stops the transaction after an error: the server connection is closed, the slot released.
+    private func abortTransaction() {
+        if let connection = server {
+            server = nil
+            connection.close()
+        }
+        if let ticket = queueTicket, let backend = txn?.backend {
+            backend.backend.queue.remove(ticket)
+            queueTicket = nil
+        }
+        releaseServerSlot()
+        if let transaction = txn {
+            emitLog(transaction)
+            txn = nil
+            stream.endTransaction()
+        }
+    }
+
+    private func releaseServerSlot() {
+        guard let chosen = txn?.server else { return }
+        txn?.server = nil
+        chosen.releaseSlot()
+        txn?.backend?.backend.queue.slotReleased()
+    }
+
+    /// Answers the current request from the proxy itself (rules, errors).
+    private func respondLocally(_ response: LocalResponse) {
+        guard var transaction = txn else { return }
+        if let connection = server {
+            server = nil
+            connection.close()
+        }
+        if let ticket = queueTicket, let backend = transaction.backend {
+            backend.backend.queue.remove(ticket)
+            queueTicket = nil
+        }
+        let bytes: ByteBuffer
+        switch response {
+        case .error(let status):
+            bytes = (transaction.backend?.errorPages ?? frontend.errorPages).response(for: status)
+            transaction.status = status
+            transaction.closeClientAfter = transaction.closeClientAfter || status >= 500 || status == 400
+                || status == 408
+        case .raw(let status, let buffer, let close):
+            bytes = buffer
+            transaction.status = status
+            if close { transaction.closeClientAfter = true }
+        }
+        if !transaction.requestBody.isComplete { transaction.closeClientAfter = true }
+        transaction.bytesToClient += UInt64(bytes.readableBytes)
+        transaction.serverPhase = .done
+        transaction.responseBody = .empty
+        txn = transaction
+        context.write(wrapOutboundOut(bytes), promise: nil)
+        // Skip the request body: the exchange is over.
+        if !transaction.requestBody.isComplete {
+            txn!.requestBody = .empty
+        }
+        finishTransaction()
+    }
+
+    /// A malformed request or head timeout before any transaction: answer and close.
+    private func rejectRequest(status: Int, reason: (any Error)?) {
+        phase = .closing
+        let bytes = frontend.errorPages.response(for: status)
+        context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        emitErrorLog(status: status, termination: status == 408 ? ("c", "R") : ("P", "R"), bytes: bytes.readableBytes)
+        close()
+    }
+
+    private func logPrematureClose() {
+        emitErrorLog(status: 400, termination: ("C", "R"), bytes: 0)
+    }
+
+    private func enterTunnel() {
+        phase = .tunnel
+        let timeout = frontend.timeouts.tunnel ?? txn?.backend?.timeouts.tunnel
+            ?? maxTime(frontend.timeouts.client, txn?.backend?.timeouts.server)
+        armTimer(.tunnel, timeout)
+        if serverInbound.readableBytes > 0 {
+            context.write(wrapOutboundOut(serverInbound), promise: nil)
+            serverInbound = ByteBuffer()
+        }
+        context.flush()
+        if inbound.readableBytes > 0, let server {
+            server.write(inbound)
+            server.flush()
+            inbound = ByteBuffer()
+        }
+        server?.resumeReading()
+        resumeClientReading()
+    }
+
+    /// Closes the client connection after pending writes.
+    private func close() {
+        guard phase != .closing || context.channel.isActive else { return }
+        phase = .closing
+        timer.cancel()
+        if let connection = server {
+            server = nil
+            connection.close()
+        }
+        context.flush()
+        context.close(promise: nil)
+    }
+
+    // MARK: - Timers
+
+    private func armTimer(_ kind: TimerKind, _ amount: TimeAmount?) {
+        timer.kind = kind
+        timer.duration = amount
+        guard let amount else {
+            timer.deadline = nil
+            return
+        }
+        let deadline = NIODeadline.now() + amount
+        timer.deadline = deadline
+        if let scheduledFor = timer.scheduledFor, scheduledFor <= deadline { return }
+        scheduleTimer(at: deadline)
+    }
+
+    /// Pushes the current inactivity deadline forward after traffic.
+    private func touchTimer() {
+        guard let duration = timer.duration else { return }
+        timer.deadline = NIODeadline.now() + duration
+    }
+
+    private func scheduleTimer(at deadline: NIODeadline) {
+        timer.task?.cancel()
+        timer.scheduledFor = deadline
+        timer.task = loop.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            timer.task = nil
+            timer.scheduledFor = nil
+            guard let current = timer.deadline else { return }
+            if current > NIODeadline.now() {
+                scheduleTimer(at: current)
+                return
+            }
+            timer.deadline = nil
+            timerExpired(timer.kind)
+        }
+    }
+
+    private func timerExpired(_ kind: TimerKind) {
+        switch kind {
+        case .requestHead:
+            if phase == .waitingRequest {
+                if inbound.readableBytes > 0 || requestsHandled == 0 {
+                    rejectRequest(status: 408, reason: nil)
+                } else {
+                    close()
+                }
+            }
+        case .keepAlive:
+            if phase == .waitingRequest { close() }
+        case .clientIdle:
+            if phase == .active {
+                txn?.terminate("c", "D")
+                abortTransaction()
+                close()
+            }
+        case .serverIdle:
+            guard phase == .active, let transaction = txn else { return }
+            markServerNotReusable()
+            if transaction.serverPhase == .waitingResponse {
+                txn!.terminate("s", "H")
+                respondLocally(.error(504))
+            } else {
+                txn!.terminate("s", "D")
+                abortTransaction()
+                close()
+            }
+        case .queue:
+            guard phase == .active, txn?.serverPhase == .queued else { return }
+            txn!.terminate("s", "Q")
+            respondLocally(.error(503))
+        case .tunnel:
+            close()
+        }
+    }
+
+    private func maxTime(_ a: TimeAmount?, _ b: TimeAmount?) -> TimeAmount? {
+        switch (a, b) {
+        case (nil, nil): return nil
+        case (let x?, nil), (nil, let x?): return x
+        case (let x?, let y?): return max(x, y)
+        }
+    }
+
+    // MARK: - Logging
+
+    private func emitLog(_ transaction: HTTPTransaction) {
+        guard let log = frontend.log else { return }
+        log.emitHTTP(transaction: transaction, stream: stream, frontend: frontend, runtime: loop.runtime)
+    }
+
+    private func emitErrorLog(status: Int, termination: (Character, Character), bytes: Int) {
+        guard let log = frontend.log else { return }
+        log.emitRejected(
+            status: status, termination: termination, bytes: bytes, stream: stream, frontend: frontend,
+            runtime: loop.runtime)
+    }
+}
+
+/// A response the proxy produces itself.
+public enum LocalResponse: Sendable {
+    /// The error page for a status (custom `errorfile` or built-in).
+    case error(Int)
+    /// Exact bytes; `close` ends the client connection afterwards.
+    case raw(status: Int, ByteBuffer, close: Bool)
+}
+

@@ -1,0 +1,73 @@
+import NIOCore
+import TidegateCore
+import TidegateHTTP
+
+/// One request/response exchange on a client connection.
+struct HTTPTransaction {
+    /// Where the server side of the exchange stands.
+    enum ServerPhase {
+        /// No server involved yet (or a local response).
+        case none
+        /// Waiting in the backend queue for a server slot.
+        case queued
+        /// Connecting to the server.
+        case connecting
+        /// Request sent (or being sent); waiting for the response head.
+        case waitingResponse
+        /// Forwarding the response body.
+        case responseBody
+        /// Response fully forwarded.
+        case done
+    }
+
+    var request: HTTPHead
+    var requestBody: BodyProgress
+    var response: HTTPHead?
+    var responseBody: BodyProgress = .empty
+    var serverPhase: ServerPhase = .none
+    var backend: BackendRuntime?
+    /// The server whose slot this transaction holds.
+    var server: Server?
+    /// Connection attempts made (for `retries`).
+    var attempts = 0
+    /// Whether the request went out on a reused idle connection.
+    var reusedConnection = false
+    let isHeadRequest: Bool
+    /// Close the client connection once the response is out.
+    var closeClientAfter = false
+    /// Whether the request head was already written to a server connection.
+    var requestHeadSent = false
+    /// Response bytes already sent to the client (head included), for retry decisions.
+    var responseBytesSent: UInt64 = 0
+    /// HAProxy-style termination state, e.g. `--`, `SC`, `cD`.
+    var termination: (UInt8, UInt8) = (UInt8(ascii: "-"), UInt8(ascii: "-"))
+    var status = 0
+    /// Response bytes sent to the client (`%B`) and request bytes received (`%U`).
+    var bytesToClient: UInt64 = 0
+    var bytesFromClient: UInt64 = 0
+    /// Timestamps (monotonic) for the log timers.
+    let acceptedAt: NIODeadline
+    let headReceivedAt: NIODeadline
+    var queuedAt: NIODeadline?
+    var connectStartedAt: NIODeadline?
+    var connectedAt: NIODeadline?
+    var responseHeadAt: NIODeadline?
+    /// Wall-clock time of the request (microseconds since the epoch) for `%t`.
+    let wallClockStart: Int64
+
+    init(request: HTTPHead, framing: HTTPBodyFraming, acceptedAt: NIODeadline, wallClockStart: Int64) {
+        self.request = request
+        self.requestBody = BodyProgress(framing)
+        self.isHeadRequest = request.methodIs("HEAD")
+        self.acceptedAt = acceptedAt
+        self.headReceivedAt = .now()
+        self.wallClockStart = wallClockStart
+    }
+
+    /// Sets the termination state if none was set yet.
+    mutating func terminate(_ first: Character, _ second: Character) {
+        if termination.0 == UInt8(ascii: "-") {
+            termination = (first.asciiValue ?? UInt8(ascii: "-"), second.asciiValue ?? UInt8(ascii: "-"))
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import NIOCore
+import TidegateCore
+
+/// What a server connection reports to the stream currently using it.
+protocol ServerConnectionDelegate: AnyObject {
+    func serverConnection(_ connection: ServerConnection, didRead buffer: ByteBuffer)
+    func serverConnectionReadComplete(_ connection: ServerConnection)
+    func serverConnectionWritabilityChanged(_ connection: ServerConnection)
+    /// The server closed its sending side (FIN).
+    func serverConnectionInputClosed(_ connection: ServerConnection)
+    /// The connection is gone.
+    func serverConnectionClosed(_ connection: ServerConnection, error: (any Error)?)
+    /// Whether the stream wants more bytes from the server now (backpressure).
+    var wantsServerData: Bool { get }
+}
+
+/// A connection to a server: used by one stream at a time, or parked idle in its loop's pool.
+final class ServerConnection {
+    let channel: any Channel
+    let server: Server
+    fileprivate(set) var handler: ServerSideHandler!
+    weak var delegate: (any ServerConnectionDelegate)?
+    private weak var pool: ServerConnectionPool?
+    private(set) var parkedAt: NIODeadline = .uptimeNanoseconds(0)
+    /// Transactions already carried (0 for a fresh connection).
+    var transactions = 0
+    private(set) var isClosed = false
+
+    init(channel: any Channel, server: Server, handler: ServerSideHandler) {
+        self.channel = channel
+        self.server = server
+        self.handler = handler
+        handler.connection = self
+    }
+
+    var isWritable: Bool { channel.isWritable }
+
+    func write(_ buffer: ByteBuffer) {
+        handler.context?.write(NIOAny(buffer), promise: nil)
+    }
+
+    func flush() { handler.context?.flush() }
+
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        delegate = nil
+        channel.close(promise: nil)
+    }
+
+    /// Sends FIN to the server (client half-closed in a tunnel).
+    func shutdownOutput() {
+        handler.context?.close(mode: .output, promise: nil)
+    }
+
+    /// Asks for a read if one was held back by backpressure.
+    func resumeReading() { handler.resumeReading() }
+
+    fileprivate func handlePoolEvent() {
+        // Any byte or close from an idle server connection: drop it.
+        pool?.remove(self)
+        pool = nil
+        close()
+    }
+
+    var isParked: Bool { pool != nil }
+
+    func park(in pool: ServerConnectionPool, at time: NIODeadline) {
+        self.pool = pool
+        self.delegate = nil
+        self.parkedAt = time
+        handler.resumeReading()
+    }
+
+    func leave() { pool = nil }
+}
+
+/// The pipeline handler of a server connection: forwards events to its `ServerConnection`'s
+/// delegate and holds reads back while the delegate does not want data.
+final class ServerSideHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    var connection: ServerConnection?
+    fileprivate var context: ChannelHandlerContext?
+    private var readPending = false
+
+    init() {}
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let connection else { return }
+        if connection.isParked {
+            connection.handlePoolEvent()
+            return
+        }
+        connection.delegate?.serverConnection(connection, didRead: unwrapInboundIn(data))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        guard let connection, let delegate = connection.delegate else { return }
+        delegate.serverConnectionReadComplete(connection)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        guard let connection, let delegate = connection.delegate else { return }
+        delegate.serverConnectionWritabilityChanged(connection)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event, let connection {
+            if connection.isParked {
+                connection.handlePoolEvent()
+            } else {
+                connection.delegate?.serverConnectionInputClosed(connection)
+            }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        guard let connection else { return }
+        if connection.isParked {
+            connection.handlePoolEvent()
+            return
+        }
+        let delegate = connection.delegate
+        connection.close()
+        delegate?.serverConnectionClosed(connection, error: nil)
+        self.connection = nil
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let connection else { return }
+        let delegate = connection.delegate
+        connection.close()
+        delegate?.serverConnectionClosed(connection, error: error)
+        self.connection = nil
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if let connection, connection.isParked || connection.delegate?.wantsServerData ?? false {
+            context.read()
+        } else {
+            readPending = true
+        }
+    }
+
+    fileprivate func resumeReading() {
+        guard readPending, let context else { return }
+        readPending = false
+        context.read()
+    }
+}

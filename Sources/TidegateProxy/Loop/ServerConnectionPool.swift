@@ -1,0 +1,74 @@
+import NIOCore
+import TidegateCore
+
+/// Idle keep-alive connections to servers, per server, for one event loop (HAProxy's idle
+/// connection lists). Most recently used first; closed or purged when idle too long.
+final class ServerConnectionPool {
+    /// Idle connections per server (indexed by `Server.globalIndex`).
+    private var idle: [[ServerConnection]]
+    private let eventLoop: any EventLoop
+    private var purgeTask: Scheduled<Void>?
+    /// How long a connection may stay idle (HAProxy's `pool-purge-delay` default).
+    static let idleTimeout: TimeAmount = .seconds(5)
+    /// Most idle connections kept per server per loop.
+    static let maxIdlePerServer = 256
+
+    init(serverCount: Int, eventLoop: any EventLoop) {
+        self.idle = Array(repeating: [], count: serverCount)
+        self.eventLoop = eventLoop
+    }
+
+    /// Takes the most recently parked connection to `server`, if any.
+    func take(for server: Server) -> ServerConnection? {
+        while let connection = idle[server.globalIndex].popLast() {
+            if connection.channel.isActive {
+                connection.leave()
+                return connection
+            }
+        }
+        return nil
+    }
+
+    /// Parks a connection for reuse; closes it if the pool is full.
+    func park(_ connection: ServerConnection) {
+        let index = connection.server.globalIndex
+        guard idle[index].count < Self.maxIdlePerServer, connection.channel.isActive else {
+            connection.close()
+            return
+        }
+        connection.park(in: self, at: NIODeadline.now())
+        idle[index].append(connection)
+        if purgeTask == nil { schedulePurge() }
+    }
+
+    /// Removes a parked connection that closed or misbehaved.
+    func remove(_ connection: ServerConnection) {
+        let index = connection.server.globalIndex
+        if let position = idle[index].firstIndex(where: { $0 === connection }) {
+            idle[index].remove(at: position)
+        }
+    }
+
+    /// Closes every idle connection (soft stop).
+    func closeAll() {
+        for list in idle { for connection in list { connection.close() } }
+        idle = idle.map { _ in [] }
+    }
+
+    private func schedulePurge() {
+        purgeTask = eventLoop.assumeIsolated().scheduleTask(in: Self.idleTimeout) { [self] in
+            purgeTask = nil
+            let limit = NIODeadline.now() - Self.idleTimeout
+            var remaining = false
+            for index in idle.indices {
+                let expired = idle[index].filter { $0.parkedAt <= limit }
+                if !expired.isEmpty {
+                    idle[index].removeAll { $0.parkedAt <= limit }
+                    for connection in expired { connection.close() }
+                }
+                if !idle[index].isEmpty { remaining = true }
+            }
+            if remaining { schedulePurge() }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Logging
+import NIOCore
+import NIOPosix
+import TidegateCore
+import Dispatch
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a proxy plan: event loops, listeners, and the process signals HAProxy users expect.
+///
+/// - SIGUSR1: soft stop — stop listening, let in-flight streams finish, close idle keep-alive
+///   connections, exit when none is left (or after `hard-stop-after`).
+/// - SIGTERM, SIGINT: hard stop — close everything now.
+/// - SIGTTOU / SIGTTIN: pause / resume the listeners (used by a reloading process with `-sf`).
+public final class ProxyServer: Sendable {
+    public let plan: ProxyPlan
+    private let logger: Logger
+    private let listeners: ListenerSet
+    private let hardStopAfter: TimeAmount?
+
+    public init(plan: ProxyPlan, hardStopAfter: TimeAmount?, logger: Logger) {
+        self.plan = plan
+        self.logger = logger
+        self.hardStopAfter = hardStopAfter
+        self.listeners = ListenerSet(logger: logger)
+    }
+
+    /// An error while starting, worded like HAProxy's.
+    public struct StartupError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Binds every listener, calls `ready` (pidfile, signalling an old process), then serves until stopped.
+    public func run(ready: @Sendable () -> Void) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, plan.threadCount))
+        var contexts: [LoopContext] = []
+        for (index, eventLoop) in group.makeIterator().enumerated() {
+            contexts.append(LoopContext(eventLoop: eventLoop, index: index, runtime: plan.runtime))
+        }
+        let loops = LoopDirectory(contexts)
+        // Signals are trapped before binding so an early SIGUSR1 from a reloading successor is not lost.
+        let signals = SignalStream(trapping: [SIGUSR1, SIGTERM, SIGINT, SIGTTOU, SIGTTIN])
+        do {
+            for (frontend, address) in plan.listeners {
+                do {
+                    try await listeners.bind(
+                        address, frontend: frontend, runtime: plan.runtime, loops: loops, group: group)
+                } catch {
+                    throw StartupError(
+                        description: "Starting frontend \(frontend.name): cannot bind socket (\(Self.reason(error))) [\(address)]"
+                    )
+                }
+            }
+        } catch {
+            await listeners.close()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        ready()
+        logger.info("proxy started", metadata: ["tg.threads": "\(plan.threadCount)"])
+
+        for await signal in signals.stream {
+            switch signal {
+            case SIGTTOU:
+                logger.info("pausing listeners (SIGTTOU)")
+                listeners.pause()
+            case SIGTTIN:
+                logger.info("resuming listeners (SIGTTIN)")
+                listeners.resume()
+            case SIGUSR1:
+                logger.info("soft stop (SIGUSR1): finishing in-flight streams")
+                await softStop(loops: loops)
+                try? await group.shutdownGracefully()
+                return
+            default:
+                logger.info("hard stop (signal \(signal))")
+                plan.runtime.beginStopping()
+                await listeners.close()
+                try? await group.shutdownGracefully()
+                return
+            }
+        }
+    }
+
+    private func softStop(loops: LoopDirectory) async {
+        plan.runtime.beginStopping()
+        await listeners.close()
+        for loop in loops.all {
+            loop.eventLoop.execute { loop.softStop() }
+        }
+        let started = NIODeadline.now()
+        while plan.runtime.currentConnections > 0 {
+            if let hardStopAfter, NIODeadline.now() - started > hardStopAfter {
+                logger.warning("hard-stop-after reached with \(plan.runtime.currentConnections) connections left")
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,76 @@
+import TidegateConfig
+import NIOCore
+import Synchronization
+import TidegateCore
+import TidegateHTTP
+
+/// A frontend (or the frontend half of a `listen` section) at run time. Shared by every event loop.
+public final class FrontendRuntime: Sendable {
+    /// Identifies the configuration section; a `listen` section's frontend and backend share it.
+    public let proxyID: Int
+    public let name: String
+    public let mode: ProxyMode
+    public let timeouts: StreamTimeouts
+    /// Most concurrent client connections; 0 = no limit.
+    public let maxConnections: Int
+    public let defaultBackend: BackendRuntime?
+    public let rules: ProxyRules
+    public let connectionMode: HTTPConnectionMode
+    public let log: ProxyLog?
+    public let errorPages: ErrorPages
+    private let current = Atomic<Int>(0)
+    private let total = Atomic<Int>(0)
+
+    public init(
+        proxyID: Int, name: String, mode: ProxyMode, timeouts: StreamTimeouts, maxConnections: Int,
+        defaultBackend: BackendRuntime?, rules: ProxyRules, connectionMode: HTTPConnectionMode,
+        log: ProxyLog?, errorPages: ErrorPages
+    ) {
+        self.proxyID = proxyID
+        self.name = name
+        self.mode = mode
+        self.timeouts = timeouts
+        self.maxConnections = maxConnections
+        self.defaultBackend = defaultBackend
+        self.rules = rules
+        self.connectionMode = connectionMode
+        self.log = log
+        self.errorPages = errorPages
+    }
+
+    /// Current client connections (HAProxy's `%fc`).
+    public var currentConnections: Int { current.load(ordering: .relaxed) }
+    public var totalConnections: Int { total.load(ordering: .relaxed) }
+
+    /// Counts a new connection; false (and nothing counted) when at `maxconn`.
+    func admitConnection() -> Bool {
+        let now = current.wrappingAdd(1, ordering: .relaxed).newValue
+        if maxConnections > 0 && now > maxConnections {
+            current.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        total.wrappingAdd(1, ordering: .relaxed)
+        return true
+    }
+
+    func connectionClosed() { current.wrappingSubtract(1, ordering: .relaxed) }
+}
+
+/// The bodies answered for each status, from `errorfile` or HAProxy's defaults.
+public struct ErrorPages: Sendable {
+    private var custom: [Int: ByteBuffer]
+    private static let defaults: [Int: ByteBuffer] = {
+        var pages: [Int: ByteBuffer] = [:]
+        for code in [200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, 502, 503, 504] {
+            pages[code] = HTTPErrorPage.defaultResponse(for: code)
+        }
+        return pages
+    }()
+
+    public init(custom: [Int: ByteBuffer] = [:]) { self.custom = custom }
+
+    /// The full response for `status` (custom `errorfile` first, then the built-in page).
+    public func response(for status: Int) -> ByteBuffer {
+        custom[status] ?? Self.defaults[status] ?? HTTPErrorPage.defaultResponse(for: status)
+    }
+}

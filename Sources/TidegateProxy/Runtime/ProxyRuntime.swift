@@ -1,0 +1,58 @@
+import NIOCore
+import Synchronization
+import TidegateCore
+
+/// Buffer and parser limits (HAProxy's `tune.*`).
+public struct Tuning: Sendable {
+    /// `tune.bufsize`.
+    public var bufferSize: Int = 16384
+    /// `tune.maxrewrite`: room kept for rewrites; a head must fit in `bufferSize - maxRewrite`.
+    public var maxRewrite: Int = 1024
+    /// `tune.http.maxhdr`.
+    public var maxHeaderFields: Int = 101
+
+    public init() {}
+
+    public var maxHeadSize: Int { max(1024, bufferSize - maxRewrite) }
+}
+
+/// Everything built from the configuration that the data path reads: frontends, backends,
+/// servers and global limits. Immutable except for atomics; shared by every event loop.
+public final class ProxyRuntime: Sendable {
+    public let frontends: [FrontendRuntime]
+    public let backends: [BackendRuntime]
+    public let serverCount: Int
+    public let tuning: Tuning
+    /// Global `maxconn` (0 = no limit).
+    public let maxConnections: Int
+    private let current = Atomic<Int>(0)
+    private let stopping = Atomic<Bool>(false)
+
+    public init(frontends: [FrontendRuntime], backends: [BackendRuntime], tuning: Tuning, maxConnections: Int) {
+        self.frontends = frontends
+        self.backends = backends
+        self.serverCount = backends.reduce(0) { $0 + $1.backend.servers.count }
+        self.tuning = tuning
+        self.maxConnections = maxConnections
+    }
+
+    /// Set on soft stop: keep-alive connections close after their current response.
+    public var isStopping: Bool { stopping.load(ordering: .relaxed) }
+    public func beginStopping() { stopping.store(true, ordering: .relaxed) }
+
+    /// Process-wide current connections (HAProxy's `%ac`).
+    public var currentConnections: Int { current.load(ordering: .relaxed) }
+
+    func admitConnection() -> Bool {
+        let now = current.wrappingAdd(1, ordering: .relaxed).newValue
+        if maxConnections > 0 && now > maxConnections {
+            current.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    func connectionClosed() { current.wrappingSubtract(1, ordering: .relaxed) }
+
+    public func backend(named name: String) -> BackendRuntime? { backends.first { $0.name == name } }
+}

@@ -1,0 +1,239 @@
+import NIOCore
+import TidegateConfig
+import TidegateCore
+
+/// What the proxy needs to start: the runtime and the addresses each frontend listens on.
+public struct ProxyPlan: Sendable {
+    public var runtime: ProxyRuntime
+    public var listeners: [(frontend: FrontendRuntime, address: ListenAddress)]
+    public var threadCount: Int
+}
+
+/// Turns a parsed `Configuration` into the objects the data path uses: resolves addresses,
+/// compiles rules, builds backends and frontends. Every problem is reported with its file:line.
+public struct RuntimeBuilder {
+    public let configuration: Configuration
+    private var diagnostics: [ConfigDiagnostic] = []
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    /// Builds the plan, or returns the alerts that prevent it.
+    public static func build(_ configuration: Configuration, defaultThreads: Int) -> Result<ProxyPlan, BuildFailure> {
+        var builder = RuntimeBuilder(configuration: configuration)
+        let plan = builder.makePlan(defaultThreads: defaultThreads)
+        if let plan, !builder.diagnostics.contains(where: { $0.severity == .alert }) {
+            return .success(plan)
+        }
+        return .failure(BuildFailure(diagnostics: builder.diagnostics))
+    }
+
+    /// The alerts that stopped the build.
+    public struct BuildFailure: Error, Sendable {
+        public var diagnostics: [ConfigDiagnostic]
+    }
+
+    private mutating func alert(_ message: String, at location: ConfigLocation?) {
+        diagnostics.append(.alert(message, at: location))
+    }
+
+    private mutating func makePlan(defaultThreads: Int) -> ProxyPlan? {
+        let global = configuration.global
+        var tuning = Tuning()
+        tuning.bufferSize = global.bufferSize
+        tuning.maxRewrite = global.maxRewrite
+        tuning.maxHeaderFields = global.maxHeaderCount
+
+        // Backends first: frontends refer to them.
+        var backends: [BackendRuntime] = []
+        var serverIndex = 0
+        for (proxyID, proxy) in configuration.proxies.enumerated() where proxy.capabilities.contains(.backend) {
+            guard !proxy.isDisabled else { continue }
+            var servers: [Server] = []
+            for (position, config) in proxy.servers.enumerated() {
+                guard let address = resolve(config.address, location: config.location, what: "server '\(config.name)'")
+                else { continue }
+                let parameters = config.parameters
+                servers.append(
+                    Server(
+                        globalIndex: serverIndex, id: config.id ?? position + 1, name: config.name,
+                        backendName: proxy.name, address: address, addressText: config.address.description,
+                        weight: parameters.weight, maxConnections: parameters.maxConnections ?? 0,
+                        isBackup: parameters.isBackup, disabled: parameters.isDisabled))
+                serverIndex += 1
+            }
+            let backend = Backend(
+                index: backends.count, name: proxy.name, servers: servers, algorithm: proxy.balance,
+                hashType: proxy.hashType, allBackups: proxy.allBackups)
+            backends.append(
+                BackendRuntime(
+                    proxyID: proxyID, backend: backend, mode: proxy.mode, timeouts: streamTimeouts(proxy.timeouts),
+                    retries: proxy.retries, redispatch: proxy.redispatch,
+                    forwardFor: forwardFor(proxy.forwardFor, location: proxy.location),
+                    connectionMode: proxy.httpConnectionMode, rules: ProxyRules(),
+                    errorPages: errorPages(proxy)))
+        }
+        func backendNamed(_ name: String) -> BackendRuntime? { backends.first { $0.name == name } }
+
+        var frontends: [FrontendRuntime] = []
+        var listeners: [(FrontendRuntime, ListenAddress)] = []
+        for (proxyID, proxy) in configuration.proxies.enumerated() where proxy.capabilities.contains(.frontend) {
+            guard !proxy.isDisabled else { continue }
+            var defaultBackend: BackendRuntime?
+            if proxy.capabilities.contains(.backend) {
+                defaultBackend = backends.first { $0.proxyID == proxyID }
+            }
+            if let name = proxy.defaultBackend {
+                defaultBackend = backendNamed(name)
+                if defaultBackend == nil { alert("unable to find required default_backend: '\(name)'.", at: proxy.location) }
+            }
+            if let backend = defaultBackend, backend.mode != proxy.mode {
+                alert(
+                    "unable to use backend '\(backend.name)' (mode \(backend.mode.rawValue)) from frontend '\(proxy.name)' (mode \(proxy.mode.rawValue)).",
+                    at: proxy.location)
+            }
+            if proxy.binds.isEmpty {
+                diagnostics.append(.warning("frontend '\(proxy.name)' has no 'bind' directive.", at: proxy.location))
+            }
+            let frontend = FrontendRuntime(
+                proxyID: proxyID, name: proxy.name, mode: proxy.mode, timeouts: streamTimeouts(proxy.timeouts),
+                maxConnections: proxy.maxConnections ?? 0, defaultBackend: defaultBackend, rules: ProxyRules(),
+                connectionMode: proxy.httpConnectionMode, log: nil, errorPages: errorPages(proxy))
+            frontends.append(frontend)
+            for bind in proxy.binds {
+                for address in bind.addresses {
+                    for listen in listenAddresses(address, bind: bind) {
+                        listeners.append((frontend, listen))
+                    }
+                }
+            }
+        }
+        let runtime = ProxyRuntime(
+            frontends: frontends, backends: backends, tuning: tuning, maxConnections: global.maxConnections ?? 0)
+        return ProxyPlan(runtime: runtime, listeners: listeners, threadCount: global.threadCount ?? defaultThreads)
+    }
+
+    private func streamTimeouts(_ t: TidegateConfig.ProxyTimeouts) -> StreamTimeouts {
+        var timeouts = StreamTimeouts()
+        timeouts.connect = StreamTimeouts.amount(t.connect)
+        timeouts.client = StreamTimeouts.amount(t.client)
+        timeouts.server = StreamTimeouts.amount(t.server)
+        timeouts.httpRequest = StreamTimeouts.amount(t.httpRequest)
+        timeouts.httpKeepAlive = StreamTimeouts.amount(t.httpKeepAlive)
+        timeouts.queue = StreamTimeouts.amount(t.queue)
+        timeouts.tunnel = StreamTimeouts.amount(t.tunnel)
+        timeouts.clientFin = StreamTimeouts.amount(t.clientFin)
+        timeouts.serverFin = StreamTimeouts.amount(t.serverFin)
+        return timeouts
+    }
+
+    private mutating func forwardFor(_ option: ForwardForOption?, location: ConfigLocation) -> ForwardFor? {
+        guard let option else { return nil }
+        var except: [(address: [UInt8], prefix: Int)] = []
+        if let network = option.exceptNetwork {
+            if let parsed = Self.parseNetwork(network) {
+                except.append(parsed)
+            } else {
+                alert("option forwardfor: invalid network '\(network)' after 'except'.", at: location)
+            }
+        }
+        return ForwardFor(headerName: option.header, ifNone: option.ifNone, except: except)
+    }
+
+    /// Parses `a.b.c.d[/n]`, `a.b.c.d/m.m.m.m` or an IPv6 network.
+    static func parseNetwork(_ text: String) -> (address: [UInt8], prefix: Int)? {
+        let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
+        guard let address = try? SocketAddress(ipAddress: parts[0], port: 0), let bytes = address.addressBytes else {
+            return nil
+        }
+        var prefix = bytes.count * 8
+        if parts.count == 2 {
+            if let n = Int(parts[1]), n >= 0, n <= prefix {
+                prefix = n
+            } else if let mask = try? SocketAddress(ipAddress: parts[1], port: 0), let maskBytes = mask.addressBytes,
+                maskBytes.count == bytes.count
+            {
+                prefix = maskBytes.reduce(0) { $0 + $1.nonzeroBitCount }
+            } else {
+                return nil
+            }
+        }
+        return (bytes, prefix)
+    }
+
+    private mutating func errorPages(_ proxy: ProxyConfiguration) -> ErrorPages {
+        var custom: [Int: ByteBuffer] = [:]
+        for (code, contents) in proxy.errorFiles {
+            custom[code] = ByteBuffer(string: contents)
+        }
+        return ErrorPages(custom: custom)
+    }
+
+    /// Resolves a server address (hostnames through the system resolver, once, at startup).
+    private mutating func resolve(_ address: ConfigAddress, location: ConfigLocation, what: String) -> SocketAddress? {
+        switch address {
+        case .unix(let path):
+            do { return try SocketAddress(unixDomainSocketPath: path) } catch {
+                alert("\(what): invalid unix socket path '\(path)'.", at: location)
+                return nil
+            }
+        case .fileDescriptor:
+            alert("\(what): 'fd@' addresses are only valid on 'bind' lines.", at: location)
+            return nil
+        case .inet(let host, let port):
+            guard case .single(let portNumber) = port else {
+                alert("\(what): a single port is required in '\(address)' (port ranges and offsets are not supported for servers).", at: location)
+                return nil
+            }
+            do {
+                switch host {
+                case .ipv4(let text), .ipv6(let text):
+                    return try SocketAddress(ipAddress: text, port: portNumber)
+                case .hostname(let name):
+                    return try SocketAddress.makeAddressResolvingHost(name, port: portNumber)
+                }
+            } catch {
+                alert("\(what): could not resolve address '\(host)'.", at: location)
+                return nil
+            }
+        }
+    }
+
+    private mutating func listenAddresses(_ address: ConfigAddress, bind: BindConfiguration) -> [ListenAddress] {
+        let backlog = bind.backlog ?? (configuration.global.maxConnections.map { min($0, 65535) } ?? 1024)
+        switch address {
+        case .unix(let path):
+            return [ListenAddress(kind: .unix(path: path, mode: bind.socketMode), backlog: backlog, name: bind.name)]
+        case .fileDescriptor(let fd):
+            return [ListenAddress(kind: .inherited(Int32(fd)), backlog: backlog, name: bind.name)]
+        case .inet(let host, let port):
+            let ports: [Int]
+            switch port {
+            case .single(let p): ports = [p]
+            case .range(let range): ports = Array(range)
+            case .offset, nil:
+                alert("bind '\(address)': a port or port range is required.", at: bind.location)
+                return []
+            }
+            var result: [ListenAddress] = []
+            for p in ports {
+                do {
+                    let socketAddress: SocketAddress
+                    switch host {
+                    case .ipv4(let text):
+                        socketAddress = try SocketAddress(ipAddress: text.isEmpty || text == "*" ? "0.0.0.0" : text, port: p)
+                    case .ipv6(let text):
+                        socketAddress = try SocketAddress(ipAddress: text, port: p)
+                    case .hostname(let name):
+                        socketAddress = try SocketAddress.makeAddressResolvingHost(name, port: p)
+                    }
+                    result.append(ListenAddress(kind: .inet(socketAddress), backlog: backlog, name: bind.name))
+                } catch {
+                    alert("bind '\(address)': cannot resolve address.", at: bind.location)
+                }
+            }
+            return result
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import NIOCore
+
+/// What `-v` and `-vv` print.
+enum VersionInfo {
+    static let version = "0.1.0"
+
+    static var short: String {
+        "Tidegate version \(version) - https://tidegate.invalid\nStatus: development"
+    }
+
+    static var long: String {
+        var lines = [short, ""]
+        lines.append("Build options :")
+        #if DEBUG
+        lines.append("  Build type: debug")
+        #else
+        lines.append("  Build type: release")
+        #endif
+        #if arch(x86_64)
+        lines.append("  Architecture: x86_64")
+        #elseif arch(arm64)
+        lines.append("  Architecture: arm64")
+        #endif
+        lines.append("  Swift: 6 language mode, SwiftNIO event loops")
+        lines.append("  Default nbthread: \(System.coreCount) (number of cores)")
+        lines.append("")
+        lines.append("Available multiplexer protocols :")
+        lines.append("  h1 : mode=HTTP  side=FE|BE")
+        lines.append("  <default> : mode=TCP  side=FE|BE")
+        lines.append("")
+        lines.append("Available Lua engine : not built (see docs/configuration.md)")
+        return lines.joined(separator: "\n")
+    }
+}
