@@ -43,6 +43,9 @@ public final class ProxyServer: Sendable {
         // Signals are trapped before binding so an early SIGUSR1 from a reloading successor is not lost.
         let signals = SignalStream(trapping: [SIGUSR1, SIGTERM, SIGINT, SIGTTOU, SIGTTIN])
         do {
+            for frontend in plan.runtime.frontends {
+                try await frontend.log?.open(on: group.next())
+            }
             for (frontend, address) in plan.listeners {
                 do {
                     try await listeners.bind(

@@ -45,6 +45,13 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     private var requestsHandled = 0
     private var timer = SessionTimer()
 
+    /// The current request head. It lives in the sample context, so rules and fetches read and
+    /// edit it in place (one copy, no copy-on-write).
+    private var request: HTTPHead {
+        get { stream.samples.request! }
+        _modify { yield &stream.samples.request! }
+    }
+
     /// The single timer of a session, re-armed lazily: moving a deadline later costs nothing until it fires.
     private struct SessionTimer {
         var kind: TimerKind = .requestHead
@@ -63,6 +70,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     private var queueTicket: QueueTicket?
     private var connectGeneration = 0
     private var lastActivity: NIODeadline
+    /// When the first byte of the request being read arrived.
+    private var requestStartedAt: NIODeadline?
 
     init(frontend: FrontendRuntime, loop: LoopContext, stream: StreamContext) {
         self.frontend = frontend
@@ -100,6 +109,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             if let server { server.write(buffer) }
             return
         case .waitingRequest, .active:
+            if phase == .waitingRequest && requestStartedAt == nil { requestStartedAt = .now() }
             if inbound.readableBytes == 0 {
                 inbound = buffer
             } else {
@@ -241,17 +251,28 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         phase = .active
         let acceptedAt = requestsHandled == 1 ? stream.acceptedAt : lastActivity
         var transaction = HTTPTransaction(
-            request: head, framing: framing, acceptedAt: acceptedAt, wallClockStart: WallClock.microseconds())
+            request: head, framing: framing, acceptedAt: acceptedAt, requestStartedAt: requestStartedAt ?? .now(),
+            wallClockStart: WallClock.microseconds())
+        requestStartedAt = inbound.readableBytes > 0 ? .now() : nil
+        if frontend.log != nil {
+            transaction.requestLine = "\(head.method) \(head.target) \(head.versionString)"
+        }
         transaction.bytesFromClient = UInt64(head.receivedLength)
         let options = head.connectionOptions
         if options.close || frontend.connectionMode == .close || loop.runtime.isStopping {
             transaction.closeClientAfter = true
         }
         txn = transaction
-        stream.beginTransaction()
+        stream.beginTransaction(request: head)
 
-        // Frontend rules, then backend selection, then backend rules (HAProxy's order).
-        if case .respond(let response) = frontend.rules.applyHTTPRequest(to: &txn!.request, stream: stream) {
+        // tcp-request content, frontend http-request rules, backend selection, backend rules (HAProxy's order).
+        guard frontend.rules.acceptContent(stream: stream) else {
+            txn!.terminate("P", "R")
+            abortTransaction()
+            close()
+            return
+        }
+        if case .respond(let response) = frontend.rules.applyHTTPRequest(stream: stream) {
             respondLocally(response)
             return
         }
@@ -263,7 +284,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         txn!.backend = backend
         stream.backendName = backend.name
         if backend.proxyID != frontend.proxyID,
-            case .respond(let response) = backend.rules.applyHTTPRequest(to: &txn!.request, stream: stream)
+            case .respond(let response) = backend.rules.applyHTTPRequest(stream: stream)
         {
             respondLocally(response)
             return
@@ -277,28 +298,28 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     private func prepareRequestForServer(_ backend: BackendRuntime) {
         guard var transaction = txn else { return }
         if let forwardFor = backend.forwardFor, let client = stream.clientAddress {
-            if !forwardFor.ifNone || transaction.request.firstIndex(named: forwardFor.headerName) == nil,
+            if !forwardFor.ifNone || request.firstIndex(named: forwardFor.headerName) == nil,
                 !forwardFor.excludes(client)
             {
-                transaction.request.add(name: forwardFor.headerName, value: client.ipAddress ?? "")
+                request.add(name: forwardFor.headerName, value: client.ipAddress ?? "")
             }
         }
-        let options = transaction.request.connectionOptions
+        let options = request.connectionOptions
         if !options.upgrade {
             let serverClose = backend.connectionMode != .keepAlive || frontend.connectionMode == .serverClose
                 || frontend.connectionMode == .close
             if serverClose {
-                if !options.close || transaction.request.firstIndex(named: "connection") == nil {
-                    transaction.request.set(name: "Connection", value: "close")
+                if !options.close || request.firstIndex(named: "connection") == nil {
+                    request.set(name: "Connection", value: "close")
                 }
-            } else if transaction.request.firstIndex(named: "connection") != nil {
+            } else if request.firstIndex(named: "connection") != nil {
                 // The server side is kept alive whatever the client asked (HAProxy manages both sides apart).
-                transaction.request.remove(named: "connection")
-                if transaction.request.versionMinor == 0 {
-                    transaction.request.add(name: "Connection", value: "keep-alive")
+                request.remove(named: "connection")
+                if request.versionMinor == 0 {
+                    request.add(name: "Connection", value: "keep-alive")
                 }
-            } else if transaction.request.versionMinor == 0 {
-                transaction.request.add(name: "Connection", value: "keep-alive")
+            } else if request.versionMinor == 0 {
+                request.add(name: "Connection", value: "keep-alive")
             }
         }
         txn = transaction
@@ -371,7 +392,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     }
 
     private func hashInput(for backend: BackendRuntime) -> BalancerState.HashInput {
-        guard backend.backend.algorithm.isHashBased, let request = txn?.request else { return .init(nil) }
+        guard backend.backend.algorithm.isHashBased, txn != nil, let request = stream.samples.request else { return .init(nil) }
         switch backend.backend.algorithm {
         case .source:
             return .init(stream.clientAddress?.addressBytes)
@@ -467,8 +488,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         connection.transactions += 1
         transaction.serverPhase = .waitingResponse
         if transaction.connectedAt == nil { transaction.connectedAt = .now() }
-        var head = connection.channel.allocator.buffer(capacity: transaction.request.receivedLength + 128)
-        transaction.request.write(to: &head)
+        var head = connection.channel.allocator.buffer(capacity: request.receivedLength + 128)
+        request.write(to: &head)
         transaction.requestHeadSent = true
         txn = transaction
         connection.write(head)
@@ -601,25 +622,26 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
                 return
             }
             transaction.status = head.status
-            stream.response = nil
             txn = transaction
-            txn!.response = head
+            stream.samples.response = head
+            stream.samples.direction = .response
             // Response rules: backend first, then frontend.
             if let backend = transaction.backend {
-                if case .respond(let local) = backend.rules.applyHTTPResponse(to: &txn!.response!, stream: stream) {
+                if case .respond(let local) = backend.rules.applyHTTPResponse(stream: stream) {
                     markServerNotReusable()
                     respondLocally(local)
                     return
                 }
                 if backend.proxyID != frontend.proxyID,
-                    case .respond(let local) = frontend.rules.applyHTTPResponse(to: &txn!.response!, stream: stream)
+                    case .respond(let local) = frontend.rules.applyHTTPResponse(stream: stream)
                 {
                     markServerNotReusable()
                     respondLocally(local)
                     return
                 }
             }
-            head = txn!.response!
+            head = stream.samples.response!
+            stream.samples.response = nil
             transaction = txn!
             transaction.status = head.status
             let upgrade = head.status == 101
@@ -628,7 +650,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             } else {
                 transaction.responseBody = BodyProgress(framing)
             }
-            if transaction.responseBody.isUntilClose && transaction.request.versionMinor >= 1 {
+            if transaction.responseBody.isUntilClose {
                 // Unknown length: the end of the body is the end of the connection.
                 transaction.closeClientAfter = true
             }
@@ -637,7 +659,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
                 if !upgrade && !head.connectionOptions.close || head.firstIndex(named: "connection") != nil {
                     head.set(name: "Connection", value: "close")
                 }
-            } else if transaction.request.versionMinor == 0 {
+            } else if transaction.requestVersionMinor == 0 {
                 head.set(name: "Connection", value: "keep-alive")
             } else if head.firstIndex(named: "connection") != nil && !upgrade {
                 head.remove(named: "connection")
@@ -645,7 +667,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             var out = context.channel.allocator.buffer(capacity: head.receivedLength + 64)
             head.write(to: &out)
             transaction.bytesToClient += UInt64(out.readableBytes)
-            transaction.response = head
+            transaction.serverWantsClose = head.connectionOptions.close
+            stream.samples.response = head
             transaction.serverPhase = upgrade ? .done : .responseBody
             txn = transaction
             context.write(wrapOutboundOut(out), promise: nil)
@@ -760,7 +783,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             server = nil
             let backendKeepsAlive = transaction.backend?.connectionMode == .keepAlive
                 && frontend.connectionMode == .keepAlive
-            let serverKeepsAlive = !(transaction.response?.connectionOptions.close ?? true)
+            let serverKeepsAlive = !transaction.serverWantsClose && transaction.status != 0
             if serverReusable && backendKeepsAlive && serverKeepsAlive && transaction.requestBody.isComplete
                 && transaction.responseBody.isComplete && serverInbound.readableBytes == 0 && !loop.runtime.isStopping
             {
@@ -994,11 +1017,4 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     }
 }
 
-/// A response the proxy produces itself.
-public enum LocalResponse: Sendable {
-    /// The error page for a status (custom `errorfile` or built-in).
-    case error(Int)
-    /// Exact bytes; `close` ends the client connection afterwards.
-    case raw(status: Int, ByteBuffer, close: Bool)
-}
 

@@ -20,19 +20,27 @@ struct HTTPTransaction {
         case done
     }
 
-    var request: HTTPHead
     var requestBody: BodyProgress
-    var response: HTTPHead?
+    /// The server's response asked to close the connection.
+    var serverWantsClose = false
     var responseBody: BodyProgress = .empty
     var serverPhase: ServerPhase = .none
     var backend: BackendRuntime?
     /// The server whose slot this transaction holds.
-    var server: Server?
+    var server: Server? {
+        didSet { if let server { serverForLog = server } }
+    }
+    /// The last server used, kept for the log after the slot is released.
+    var serverForLog: Server?
+    /// The request line for `%r`, captured before rules rewrite it (only when the frontend logs).
+    var requestLine: String?
     /// Connection attempts made (for `retries`).
     var attempts = 0
     /// Whether the request went out on a reused idle connection.
     var reusedConnection = false
     let isHeadRequest: Bool
+    /// The request's HTTP minor version (the head itself lives in the stream's sample context).
+    let requestVersionMinor: Int
     /// Close the client connection once the response is out.
     var closeClientAfter = false
     /// Whether the request head was already written to a server connection.
@@ -48,6 +56,8 @@ struct HTTPTransaction {
     /// Timestamps (monotonic) for the log timers.
     let acceptedAt: NIODeadline
     let headReceivedAt: NIODeadline
+    /// When the first byte of this request arrived.
+    let requestStartedAt: NIODeadline
     var queuedAt: NIODeadline?
     var connectStartedAt: NIODeadline?
     var connectedAt: NIODeadline?
@@ -55,8 +65,12 @@ struct HTTPTransaction {
     /// Wall-clock time of the request (microseconds since the epoch) for `%t`.
     let wallClockStart: Int64
 
-    init(request: HTTPHead, framing: HTTPBodyFraming, acceptedAt: NIODeadline, wallClockStart: Int64) {
-        self.request = request
+    init(
+        request: HTTPHead, framing: HTTPBodyFraming, acceptedAt: NIODeadline, requestStartedAt: NIODeadline,
+        wallClockStart: Int64
+    ) {
+        self.requestStartedAt = requestStartedAt
+        self.requestVersionMinor = request.versionMinor
         self.requestBody = BodyProgress(framing)
         self.isHeadRequest = request.methodIs("HEAD")
         self.acceptedAt = acceptedAt

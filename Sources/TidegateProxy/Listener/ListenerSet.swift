@@ -102,7 +102,16 @@ final class ListenerSet: Sendable {
             return
         }
         let loop = loops.context(for: channel.eventLoop)
-        let stream = StreamContext(clientAddress: channel.remoteAddress, localAddress: channel.localAddress)
+        let stream = StreamContext(
+            frontendName: frontend.name, clientAddress: channel.remoteAddress, localAddress: channel.localAddress,
+            directory: runtime)
+        guard frontend.rules.acceptConnection(stream: stream) else {
+            // `tcp-request connection reject`: closed before anything is read, as HAProxy does.
+            frontend.connectionClosed()
+            runtime.connectionClosed()
+            channel.close(promise: nil)
+            return
+        }
         switch frontend.mode {
         case .http:
             try channel.pipeline.syncOperations.addHandler(HTTPSession(frontend: frontend, loop: loop, stream: stream))

@@ -61,8 +61,10 @@ final class LogSink: Sendable {
 
     /// Sends one log line (the message without framing) at `level`.
     func send(_ message: String, level: LogLevel, timestampMicros: Int64) {
+        var level = level
+        // `max`: less severe lines are dropped; `min`: more severe lines are sent at that level.
         if let maximum = target.maximumLevel, level > maximum { return }
-        if let minimum = target.minimumLevel, level < minimum { return }
+        if let minimum = target.minimumLevel, level < minimum { level = minimum }
         var line = frame(message, level: level, timestampMicros: timestampMicros)
         if line.utf8.count > target.maximumLength {
             line = String(decoding: line.utf8.prefix(target.maximumLength), as: UTF8.self)

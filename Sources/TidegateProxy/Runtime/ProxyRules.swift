@@ -1,18 +1,74 @@
 import NIOCore
+import TidegateConfig
 import TidegateCore
 import TidegateHTTP
 
-/// What a rule set decided about a message.
-public enum RuleVerdict: Sendable {
-    case proceed
-    case respond(LocalResponse)
+/// The compiled rules of one proxy section: layer-4 rules, HTTP rules and backend switching.
+public final class ProxyRules: Sendable {
+    public let tcpConnection: [TCPRuleProgram]
+    public let tcpContent: [TCPRuleProgram]
+    public let httpRequest: HTTPRuleSet
+    public let httpResponse: HTTPRuleSet
+    public let httpAfterResponse: HTTPRuleSet
+    public let backendSwitching: [BackendSwitchRule]
+    /// Backends by name, for `use_backend`.
+    let backends: BackendTable
+
+    public init(
+        tcpConnection: [TCPRuleProgram] = [], tcpContent: [TCPRuleProgram] = [], httpRequest: HTTPRuleSet = HTTPRuleSet(),
+        httpResponse: HTTPRuleSet = HTTPRuleSet(), httpAfterResponse: HTTPRuleSet = HTTPRuleSet(),
+        backendSwitching: [BackendSwitchRule] = [], backends: BackendTable = BackendTable()
+    ) {
+        self.tcpConnection = tcpConnection
+        self.tcpContent = tcpContent
+        self.httpRequest = httpRequest
+        self.httpResponse = httpResponse
+        self.httpAfterResponse = httpAfterResponse
+        self.backendSwitching = backendSwitching
+        self.backends = backends
+    }
+
+    func applyHTTPRequest(stream: StreamContext) -> RuleVerdict {
+        guard !httpRequest.isEmpty else { return .proceed }
+        stream.samples.direction = .request
+        return httpRequest.apply(in: stream.samples)
+    }
+
+    func applyHTTPResponse(stream: StreamContext) -> RuleVerdict {
+        guard !httpResponse.isEmpty else { return .proceed }
+        stream.samples.direction = .response
+        return httpResponse.apply(in: stream.samples)
+    }
+
+    /// The backend chosen by the first matching `use_backend`, else `fallback`.
+    func selectBackend(stream: StreamContext, default fallback: BackendRuntime?) -> BackendRuntime? {
+        for rule in backendSwitching {
+            if let name = rule.select(in: stream.samples), let backend = backends.byName[name] { return backend }
+        }
+        return fallback
+    }
+
+    /// Layer-4 rules at accept time (`tcp-request connection`): false means reject.
+    func acceptConnection(stream: StreamContext) -> Bool {
+        guard !tcpConnection.isEmpty else { return true }
+        return TCPRuleProgram.evaluate(tcpConnection, in: stream.samples) != .reject
+    }
+
+    /// `tcp-request content` rules (evaluated when the stream starts): false means reject.
+    func acceptContent(stream: StreamContext) -> Bool {
+        guard !tcpContent.isEmpty else { return true }
+        return TCPRuleProgram.evaluate(tcpContent, in: stream.samples) != .reject
+    }
 }
 
-/// The compiled rules of one proxy section: backend switching and HTTP rules.
-public final class ProxyRules: Sendable {
+/// Backends by name. Filled once by `RuntimeBuilder` before any stream starts, read-only after:
+/// a `listen` section's rules refer to backends that are built after those rules.
+public final class BackendTable: @unchecked Sendable {
+    private(set) var byName: [String: BackendRuntime] = [:]
+
     public init() {}
 
-    func applyHTTPRequest(to head: inout HTTPHead, stream: StreamContext) -> RuleVerdict { .proceed }
-    func applyHTTPResponse(to head: inout HTTPHead, stream: StreamContext) -> RuleVerdict { .proceed }
-    func selectBackend(stream: StreamContext, default fallback: BackendRuntime?) -> BackendRuntime? { fallback }
+    func fill(_ backends: [BackendRuntime]) {
+        for backend in backends { byName[backend.name] = backend }
+    }
 }

@@ -56,3 +56,13 @@ public final class ProxyRuntime: Sendable {
 
     public func backend(named name: String) -> BackendRuntime? { backends.first { $0.name == name } }
 }
+
+extension ProxyRuntime: ProxyDirectory {
+    public func usableServerCount(backend name: String) -> Int? {
+        backend(named: name)?.backend.usableServerCount
+    }
+
+    public func isServerUp(backend name: String, server: String) -> Bool? {
+        backend(named: name)?.backend.server(named: server)?.isUp
+    }
+}

@@ -45,7 +45,14 @@ public struct RuntimeBuilder {
         tuning.maxRewrite = global.maxRewrite
         tuning.maxHeaderFields = global.maxHeaderCount
 
-        // Backends first: frontends refer to them.
+        // Rules of every section first (a listen section's rules serve both halves).
+        let table = BackendTable()
+        var rulesByProxy: [Int: ProxyRules] = [:]
+        for (proxyID, proxy) in configuration.proxies.enumerated() where !proxy.isDisabled {
+            rulesByProxy[proxyID] = compileRules(proxy, table: table)
+        }
+
+        // Backends next: frontends refer to them.
         var backends: [BackendRuntime] = []
         var serverIndex = 0
         for (proxyID, proxy) in configuration.proxies.enumerated() where proxy.capabilities.contains(.backend) {
@@ -71,9 +78,10 @@ public struct RuntimeBuilder {
                     proxyID: proxyID, backend: backend, mode: proxy.mode, timeouts: streamTimeouts(proxy.timeouts),
                     retries: proxy.retries, redispatch: proxy.redispatch,
                     forwardFor: forwardFor(proxy.forwardFor, location: proxy.location),
-                    connectionMode: proxy.httpConnectionMode, rules: ProxyRules(),
+                    connectionMode: proxy.httpConnectionMode, rules: rulesByProxy[proxyID] ?? ProxyRules(),
                     errorPages: errorPages(proxy)))
         }
+        table.fill(backends)
         func backendNamed(_ name: String) -> BackendRuntime? { backends.first { $0.name == name } }
 
         var frontends: [FrontendRuntime] = []
@@ -98,8 +106,9 @@ public struct RuntimeBuilder {
             }
             let frontend = FrontendRuntime(
                 proxyID: proxyID, name: proxy.name, mode: proxy.mode, timeouts: streamTimeouts(proxy.timeouts),
-                maxConnections: proxy.maxConnections ?? 0, defaultBackend: defaultBackend, rules: ProxyRules(),
-                connectionMode: proxy.httpConnectionMode, log: nil, errorPages: errorPages(proxy))
+                maxConnections: proxy.maxConnections ?? 0, defaultBackend: defaultBackend,
+                rules: rulesByProxy[proxyID] ?? ProxyRules(), connectionMode: proxy.httpConnectionMode,
+                log: makeLog(proxy), errorPages: errorPages(proxy))
             frontends.append(frontend)
             for bind in proxy.binds {
                 for address in bind.addresses {
@@ -112,6 +121,70 @@ public struct RuntimeBuilder {
         let runtime = ProxyRuntime(
             frontends: frontends, backends: backends, tuning: tuning, maxConnections: global.maxConnections ?? 0)
         return ProxyPlan(runtime: runtime, listeners: listeners, threadCount: global.threadCount ?? defaultThreads)
+    }
+
+    /// Compiles the ACLs and rules of one section; problems become alerts at their line.
+    private mutating func compileRules(_ proxy: ProxyConfiguration, table: BackendTable) -> ProxyRules {
+        let environment = SampleCompileEnvironment.standard
+        let acls: ACLSet
+        switch ACLSet.compile(proxy.acls, environment: environment) {
+        case .success(let compiled): acls = compiled
+        case .failure(let error):
+            diagnostics.append(error)
+            return ProxyRules()
+        }
+        func rules(_ list: [HTTPRule]) -> HTTPRuleSet {
+            switch HTTPRuleSet.compile(list, acls: acls, environment: environment) {
+            case .success(let set): return set
+            case .failure(let error):
+                diagnostics.append(error)
+                return HTTPRuleSet()
+            }
+        }
+        func tcpRules(_ list: [TCPRule]) -> [TCPRuleProgram] {
+            list.compactMap { rule in
+                switch TCPRuleProgram.compile(rule, acls: acls, environment: environment) {
+                case .success(let program): return program
+                case .failure(let error):
+                    diagnostics.append(error)
+                    return nil
+                }
+            }
+        }
+        var switching: [BackendSwitchRule] = []
+        for rule in proxy.backendRules {
+            switch BackendSwitchRule.compile(rule, acls: acls, environment: environment) {
+            case .success(let compiled): switching.append(compiled)
+            case .failure(let error): diagnostics.append(error)
+            }
+        }
+        return ProxyRules(
+            tcpConnection: tcpRules(proxy.tcpRequestConnectionRules), tcpContent: tcpRules(proxy.tcpRequestContentRules),
+            httpRequest: rules(proxy.httpRequestRules), httpResponse: rules(proxy.httpResponseRules),
+            httpAfterResponse: rules(proxy.httpAfterResponseRules), backendSwitching: switching, backends: table)
+    }
+
+    /// The log format and targets of a frontend (nil when it logs nowhere).
+    private mutating func makeLog(_ proxy: ProxyConfiguration) -> ProxyLog? {
+        guard !proxy.logTargets.isEmpty else { return nil }
+        let text: String
+        if let custom = proxy.logFormat {
+            text = custom
+        } else if let httpLog = proxy.httpLog, proxy.mode == .http {
+            text = httpLog == .clf ? LogFormat.httpLogCLFFormat : LogFormat.httpLogFormat
+        } else if proxy.tcpLog || proxy.httpLog != nil {
+            text = LogFormat.tcpLogFormat
+        } else {
+            text = LogFormat.defaultFormat
+        }
+        do {
+            let format = try LogFormat(text, environment: .standard)
+            return ProxyLog(format: format, targets: proxy.logTargets, dontLogNull: proxy.dontLogNull,
+                separateErrors: proxy.logSeparateErrors)
+        } catch {
+            alert("invalid log-format: \(error)", at: proxy.location)
+            return nil
+        }
     }
 
     private func streamTimeouts(_ t: TidegateConfig.ProxyTimeouts) -> StreamTimeouts {

@@ -1,27 +1,40 @@
 import NIOCore
+import TidegateCore
 import TidegateHTTP
 
-/// Per-client-connection information that rules, fetches and logs read.
+/// Per-client-connection state shared by the stream handler, rules, fetches and logs. The sample
+/// context holds the current request and response heads, so rules edit them in place.
 final class StreamContext {
-    let clientAddress: SocketAddress?
-    let localAddress: SocketAddress?
+    let samples: SampleContext
     let acceptedAt: NIODeadline
     let acceptedWallClock: Int64
-    var backendName: String?
-    var serverName: String?
-    var response: HTTPHead?
 
-    init(clientAddress: SocketAddress?, localAddress: SocketAddress?) {
-        self.clientAddress = clientAddress
-        self.localAddress = localAddress
-        self.acceptedAt = .now()
-        self.acceptedWallClock = WallClock.microseconds()
+    init(frontendName: String, clientAddress: SocketAddress?, localAddress: SocketAddress?, directory: (any ProxyDirectory)?) {
+        samples = SampleContext(
+            frontendName: frontendName, clientAddress: clientAddress, localAddress: localAddress, directory: directory)
+        acceptedAt = .now()
+        acceptedWallClock = WallClock.microseconds()
     }
 
-    func beginTransaction() {}
+    var clientAddress: SocketAddress? { samples.clientAddress }
+    var localAddress: SocketAddress? { samples.localAddress }
+
+    var backendName: String? {
+        get { samples.backendName }
+        set { samples.backendName = newValue }
+    }
+
+    var serverName: String? {
+        get { samples.serverName }
+        set { samples.serverName = newValue }
+    }
+
+    func beginTransaction(request: HTTPHead) {
+        samples.request = request
+        samples.direction = .request
+    }
+
     func endTransaction() {
-        backendName = nil
-        serverName = nil
-        response = nil
+        samples.resetForNextRequest()
     }
 }

@@ -30,6 +30,7 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
     private var bytesToClient: UInt64 = 0
     private var bytesFromClient: UInt64 = 0
     private var connectedAt: NIODeadline?
+    private var connectStartedAt: NIODeadline?
     private var termination: (Character, Character) = ("-", "-")
 
     init(frontend: FrontendRuntime, loop: LoopContext, stream: StreamContext) {
@@ -42,6 +43,11 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
 
     func channelActive(context: ChannelHandlerContext) {
         context.fireChannelActive()
+        guard frontend.rules.acceptContent(stream: stream) else {
+            terminate("P", "R")
+            close()
+            return
+        }
         guard let backend = frontend.rules.selectBackend(stream: stream, default: frontend.defaultBackend) else {
             terminate("P", "C")
             close()
@@ -170,6 +176,7 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
         chosen = target
         stream.serverName = target.name
         attempts += 1
+        if connectStartedAt == nil { connectStartedAt = .now() }
         let loopBound = NIOLoopBound(self, eventLoop: loop.eventLoop)
         loop.connect(to: target, timeout: backend.timeouts.connect) { channel in
             channel.eventLoop.makeCompletedFuture {
@@ -291,7 +298,8 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
         releaseSlot()
         frontend.log?.emitTCP(
             stream: stream, frontend: frontend, runtime: loop.runtime, bytesToClient: bytesToClient,
-            bytesFromClient: bytesFromClient, connectedAt: connectedAt, termination: termination)
+            bytesFromClient: bytesFromClient, connectedAt: connectedAt, connectStartedAt: connectStartedAt,
+            termination: termination)
     }
 
     private func close() {
