@@ -28,6 +28,11 @@ public enum HTTPErrorPage {
         }
     }
 
+    /// Whether HAProxy has a built-in page for `code`.
+    public static func hasDefaultPage(for code: Int) -> Bool {
+        [200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, 502, 503, 504].contains(code)
+    }
+
     /// The full default response for `code`, as bytes ready to write.
     public static func defaultResponse(for code: Int) -> ByteBuffer {
         let phrase = HTTPStatusPhrase.phrase(for: code)

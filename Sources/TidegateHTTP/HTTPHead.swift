@@ -153,7 +153,7 @@ public struct HTTPHead: Sendable {
     /// Whether any field named `name` has a comma-separated token equal (case-insensitive) to `token`.
     public func hasToken(_ token: String, inFieldNamed name: String) -> Bool {
         for i in fields.indices where field(i, isNamed: name) {
-            for part in value(at: i).split(separator: ",") where trimOWS(part).lowercased() == token {
+            for part in value(at: i).split(separator: ",") where trimOWS(part).lowercased() == token.lowercased() {
                 return true
             }
         }
