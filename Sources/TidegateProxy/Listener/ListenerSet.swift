@@ -112,6 +112,7 @@ final class ListenerSet: Sendable {
             channel.close(promise: nil)
             return
         }
+        frontend.log?.emitConnect(stream: stream)
         switch frontend.mode {
         case .http:
             try channel.pipeline.syncOperations.addHandler(HTTPSession(frontend: frontend, loop: loop, stream: stream))

@@ -7,14 +7,17 @@ import TidegateCore
 /// One line per HTTP transaction or TCP stream, at level `info` (`err` for errors with
 /// `option log-separate-errors`), as HAProxy does.
 public final class ProxyLog: Sendable {
-    let format: LogFormat
+    /// The per-stream format; nil means only a connect line per accepted connection.
+    let format: LogFormat?
+    let httpMode: Bool
     let targets: [LogTarget]
     let dontLogNull: Bool
     let separateErrors: Bool
     private let sinks = Mutex<[LogSink]>([])
 
-    init(format: LogFormat, targets: [LogTarget], dontLogNull: Bool, separateErrors: Bool) {
+    init(format: LogFormat?, targets: [LogTarget], dontLogNull: Bool, separateErrors: Bool, httpMode: Bool) {
         self.format = format
+        self.httpMode = httpMode
         self.targets = targets
         self.dontLogNull = dontLogNull
         self.separateErrors = separateErrors
@@ -35,10 +38,16 @@ public final class ProxyLog: Sendable {
         for sink in current { sink.send(line, level: level, timestampMicros: timestamp) }
     }
 
+    /// Logs an accepted connection when no per-stream format is configured.
+    func emitConnect(stream: StreamContext) {
+        guard format == nil else { return }
+        send(LogFormat.connectLine(stream.samples, httpMode: httpMode), error: false, timestamp: stream.acceptedWallClock)
+    }
+
     /// Logs one HTTP transaction.
     func emitHTTP(transaction: HTTPTransaction, stream: StreamContext, frontend: FrontendRuntime, runtime: ProxyRuntime) {
         let samples = stream.samples
-        if samples.logSilenced { return }
+        guard let format, !samples.logSilenced else { return }
         let end = NIODeadline.now()
         var info = StreamLogInfo()
         info.acceptDate = stream.acceptedWallClock
@@ -87,6 +96,7 @@ public final class ProxyLog: Sendable {
         frontend: FrontendRuntime, runtime: ProxyRuntime
     ) {
         let samples = stream.samples
+        guard let format else { return }
         var info = StreamLogInfo()
         info.acceptDate = stream.acceptedWallClock
         info.totalTime = milliseconds(stream.acceptedAt, .now())
@@ -107,6 +117,7 @@ public final class ProxyLog: Sendable {
         termination: (Character, Character)
     ) {
         if dontLogNull && bytesFromClient == 0 && bytesToClient == 0 { return }
+        guard let format else { return }
         let samples = stream.samples
         var info = StreamLogInfo()
         info.acceptDate = stream.acceptedWallClock

@@ -126,12 +126,15 @@ public struct RuntimeBuilder {
     /// Compiles the ACLs and rules of one section; problems become alerts at their line.
     private mutating func compileRules(_ proxy: ProxyConfiguration, table: BackendTable) -> ProxyRules {
         let environment = SampleCompileEnvironment.standard
-        let acls: ACLSet
-        switch ACLSet.compile(proxy.acls, environment: environment) {
-        case .success(let compiled): acls = compiled
-        case .failure(let error):
-            diagnostics.append(error)
-            return ProxyRules()
+        var acls = ACLSet()
+        for definition in proxy.acls {
+            do {
+                for warning in try acls.define(name: definition.name, words: definition.words, environment: environment) {
+                    diagnostics.append(.warning(warning, at: definition.location))
+                }
+            } catch {
+                alert("error detected while parsing ACL '\(definition.name)' : \(error).", at: definition.location)
+            }
         }
         func rules(_ list: [HTTPRule]) -> HTTPRuleSet {
             switch HTTPRuleSet.compile(list, acls: acls, environment: environment) {
@@ -175,12 +178,14 @@ public struct RuntimeBuilder {
         } else if proxy.tcpLog || proxy.httpLog != nil {
             text = LogFormat.tcpLogFormat
         } else {
-            text = LogFormat.defaultFormat
+            // No log option: HAProxy logs one "Connect from ..." line per accepted connection.
+            return ProxyLog(format: nil, targets: proxy.logTargets, dontLogNull: proxy.dontLogNull,
+                separateErrors: proxy.logSeparateErrors, httpMode: proxy.mode == .http)
         }
         do {
-            let format = try LogFormat(text, environment: .standard)
+            let format = try LogFormat(text, options: proxy.mode == .http ? .logFormat : .tcpLogFormat, environment: .standard)
             return ProxyLog(format: format, targets: proxy.logTargets, dontLogNull: proxy.dontLogNull,
-                separateErrors: proxy.logSeparateErrors)
+                separateErrors: proxy.logSeparateErrors, httpMode: proxy.mode == .http)
         } catch {
             alert("invalid log-format: \(error)", at: proxy.location)
             return nil
