@@ -90,14 +90,33 @@ extension HTTPHead {
     private func contentLength() throws(HTTPParseError) -> UInt64? {
         var result: UInt64?
         for i in fields.indices where field(i, isNamed: "content-length") {
-            for part in value(at: i).split(separator: ",", omittingEmptySubsequences: false) {
-                let digits = trimOWS(part)
-                guard !digits.isEmpty, digits.count <= 19, digits.utf8.allSatisfy({ $0 &- 48 < 10 }),
-                    let value = UInt64(digits)
-                else { throw HTTPParseError(.invalidContentLength) }
-                if let result, result != value { throw HTTPParseError(.invalidContentLength) }
-                result = value
+            // Parse the bytes in place: digits, optionally a comma-separated list of equal values.
+            var current: UInt64 = 0
+            var digits = 0
+            var sawSpaceAfter = false
+            func finish() throws(HTTPParseError) {
+                guard digits > 0 else { throw HTTPParseError(.invalidContentLength) }
+                if let result, result != current { throw HTTPParseError(.invalidContentLength) }
+                result = current
+                current = 0
+                digits = 0
+                sawSpaceAfter = false
             }
+            for byte in valueBytes(at: i) {
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    guard !sawSpaceAfter, digits < 19 else { throw HTTPParseError(.invalidContentLength) }
+                    current = current * 10 + UInt64(byte - UInt8(ascii: "0"))
+                    digits += 1
+                case UInt8(ascii: ","):
+                    try finish()
+                case UInt8(ascii: " "), UInt8(ascii: "\t"):
+                    if digits > 0 { sawSpaceAfter = true }
+                default:
+                    throw HTTPParseError(.invalidContentLength)
+                }
+            }
+            try finish()
         }
         return result
     }

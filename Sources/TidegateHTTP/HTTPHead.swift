@@ -274,6 +274,11 @@ public struct HTTPHead: Sendable {
 
     // MARK: - Writing
 
+    /// The head exactly as received when it was not edited, sharing the receive buffer (no copy).
+    public var unmodifiedBytes: ByteBuffer? {
+        isModified ? nil : storage.getSlice(at: 0, length: receivedLength)
+    }
+
     /// Writes the head (with its final blank line) to `out`: verbatim when unedited.
     public func write(to out: inout ByteBuffer) {
         if !isModified {

@@ -35,43 +35,48 @@ public struct BalancerState: Sendable {
         let servers = backend.servers
         if currentWeights.count != servers.count { currentWeights = Array(repeating: 0, count: servers.count) }
 
-        // Candidates: usable active servers; else usable backups (first one unless allbackups).
-        var candidates = ServerIndexSet()
-        for (i, server) in servers.enumerated() where !server.isBackup && server.isUsable {
-            candidates.insert(i)
-        }
-        if candidates.isEmpty {
-            for (i, server) in servers.enumerated() where server.isBackup && server.isUsable {
-                candidates.insert(i)
-                if !backend.allBackups { break }
+        // Candidates: usable active servers; else usable backups (the first one unless allbackups).
+        // Computed without allocating: a filter over the server list.
+        var filter = CandidateFilter(mode: .active, avoid: -1)
+        var count = 0
+        for server in servers where !server.isBackup && server.isUsable { count += 1 }
+        if count == 0 {
+            if backend.allBackups {
+                filter.mode = .allBackups
+                for server in servers where server.isBackup && server.isUsable { count += 1 }
+            } else if let first = servers.firstIndex(where: { $0.isBackup && $0.isUsable }) {
+                filter.mode = .single(first)
+                count = 1
             }
         }
-        if candidates.isEmpty { return .unavailable }
-        if let avoiding, candidates.count > 1, let i = servers.firstIndex(where: { $0 === avoiding }) {
-            candidates.remove(i)
+        if count == 0 { return .unavailable }
+        if let avoiding, count > 1, let i = servers.firstIndex(where: { $0 === avoiding }), filter.accepts(servers, i) {
+            filter.avoid = i
         }
 
         switch backend.algorithm {
         case .roundRobin, .staticRoundRobin:
-            return smoothWeighted(servers, candidates)
+            return smoothWeighted(servers, filter)
         case .leastConnections:
-            return leastConnections(servers, candidates)
+            return leastConnections(servers, filter)
         case .first:
-            for i in candidates.indexes where servers[i].tryAcquireSlot() { return .server(servers[i]) }
+            for i in servers.indices where filter.accepts(servers, i) && servers[i].tryAcquireSlot() {
+                return .server(servers[i])
+            }
             return .allFull
         case .random(let draws):
-            return random(servers, candidates, draws: max(1, draws))
+            return random(servers, filter, draws: max(1, draws))
         case .source, .uri, .urlParameter, .header:
-            guard let key = hashInput.bytes else { return smoothWeighted(servers, candidates) }
-            return hashed(backend, candidates, hash: HashFunction.hash(key, using: backend.hashType))
+            guard let key = hashInput.bytes else { return smoothWeighted(servers, filter) }
+            return hashed(backend, filter, hash: HashFunction.hash(key, using: backend.hashType))
         }
     }
 
-    private mutating func smoothWeighted(_ servers: [Server], _ candidates: ServerIndexSet) -> ServerSelection {
+    private mutating func smoothWeighted(_ servers: [Server], _ filter: CandidateFilter) -> ServerSelection {
         var total = 0
         var best = -1
         var anyFull = false
-        for i in candidates.indexes {
+        for i in servers.indices where filter.accepts(servers, i) {
             let server = servers[i]
             guard server.hasFreeSlot else {
                 anyFull = true
@@ -88,14 +93,14 @@ public struct BalancerState: Sendable {
         return .allFull
     }
 
-    private mutating func leastConnections(_ servers: [Server], _ candidates: ServerIndexSet) -> ServerSelection {
+    private mutating func leastConnections(_ servers: [Server], _ filter: CandidateFilter) -> ServerSelection {
         // Lowest (current + 1) / weight; ties broken by rotating the start position.
-        let indexes = candidates.indexes
         var best = -1
         var bestScore = Int.max
-        let start = cursor % indexes.count
-        for step in 0..<indexes.count {
-            let i = indexes[(start + step) % indexes.count]
+        let start = cursor % servers.count
+        for step in 0..<servers.count {
+            let i = (start + step) % servers.count
+            guard filter.accepts(servers, i) else { continue }
             let server = servers[i]
             guard server.hasFreeSlot else { continue }
             let score = (server.currentConnections + 1) * 256 / max(server.weight, 1)
@@ -109,8 +114,8 @@ public struct BalancerState: Sendable {
         return servers[best].tryAcquireSlot() ? .server(servers[best]) : .allFull
     }
 
-    private func random(_ servers: [Server], _ candidates: ServerIndexSet, draws: Int) -> ServerSelection {
-        let indexes = candidates.indexes.filter { servers[$0].hasFreeSlot }
+    private func random(_ servers: [Server], _ filter: CandidateFilter, draws: Int) -> ServerSelection {
+        let indexes = servers.indices.filter { filter.accepts(servers, $0) && servers[$0].hasFreeSlot }
         guard !indexes.isEmpty else { return .allFull }
         let totalWeight = indexes.reduce(0) { $0 + servers[$1].weight }
         var best = -1
@@ -129,14 +134,14 @@ public struct BalancerState: Sendable {
         return servers[best].tryAcquireSlot() ? .server(servers[best]) : .allFull
     }
 
-    private func hashed(_ backend: Backend, _ candidates: ServerIndexSet, hash: UInt32) -> ServerSelection {
+    private func hashed(_ backend: Backend, _ filter: CandidateFilter, hash: UInt32) -> ServerSelection {
         let servers = backend.servers
         let chosen: Int?
         if let ring = backend.ring {
-            chosen = ring.lookup(hash) { candidates.contains($0) }
+            chosen = ring.lookup(hash) { filter.accepts(servers, $0) }
         } else {
             // map-based: hash modulo the total weight of the candidates.
-            let indexes = candidates.indexes
+            let indexes = servers.indices.filter { filter.accepts(servers, $0) }
             let totalWeight = indexes.reduce(0) { $0 + servers[$1].weight }
             guard totalWeight > 0 else { return .unavailable }
             var slot = Int(hash % UInt32(totalWeight))
@@ -155,12 +160,28 @@ public struct BalancerState: Sendable {
     }
 }
 
-/// A small set of server positions, kept in order (backends rarely have more than a few dozen servers).
-struct ServerIndexSet {
-    private(set) var indexes: [Int] = []
-    var isEmpty: Bool { indexes.isEmpty }
-    var count: Int { indexes.count }
-    mutating func insert(_ i: Int) { indexes.append(i) }
-    mutating func remove(_ i: Int) { indexes.removeAll { $0 == i } }
-    func contains(_ i: Int) -> Bool { indexes.contains(i) }
+/// Which servers of a backend may be chosen right now.
+struct CandidateFilter {
+    enum Mode {
+        /// Usable active servers.
+        case active
+        /// Only this backup server (the first usable one).
+        case single(Int)
+        /// Every usable backup server (`option allbackups`).
+        case allBackups
+    }
+
+    var mode: Mode
+    /// A server to skip (redispatch), or -1.
+    var avoid: Int
+
+    @inline(__always)
+    func accepts(_ servers: [Server], _ i: Int) -> Bool {
+        guard i != avoid else { return false }
+        switch mode {
+        case .active: return !servers[i].isBackup && servers[i].isUsable
+        case .single(let only): return i == only
+        case .allBackups: return servers[i].isBackup && servers[i].isUsable
+        }
+    }
 }

@@ -144,7 +144,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             close()
         case .active:
             // Finish the response, then close; a request body cut short aborts the exchange.
-            if var current = txn, !current.requestBody.isComplete {
+            if let current = txn, !current.requestBody.isComplete {
                 current.terminate("C", "D")
                 txn = current
                 abortTransaction()
@@ -189,8 +189,11 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         switch phase {
         case .waitingRequest: return true
         case .active:
-            guard let txn, !txn.requestBody.isComplete else { return false }
-            guard let server else { return inbound.readableBytes < loop.runtime.tuning.bufferSize }
+            // Keep reading while a transaction runs (it keeps the socket armed and sees closes early);
+            // the bytes wait in `inbound`, bounded by one buffer, unless they are body for a writable server.
+            guard let txn, !txn.requestBody.isComplete, let server else {
+                return inbound.readableBytes < loop.runtime.tuning.bufferSize
+            }
             return server.isWritable
         case .tunnel: return server?.isWritable ?? false
         case .closing: return false
@@ -250,7 +253,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         requestsHandled += 1
         phase = .active
         let acceptedAt = requestsHandled == 1 ? stream.acceptedAt : lastActivity
-        var transaction = HTTPTransaction(
+        let transaction = HTTPTransaction(
             request: head, framing: framing, acceptedAt: acceptedAt, requestStartedAt: requestStartedAt ?? .now(),
             wallClockStart: WallClock.microseconds())
         requestStartedAt = inbound.readableBytes > 0 ? .now() : nil
@@ -263,7 +266,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             transaction.closeClientAfter = true
         }
         txn = transaction
-        stream.beginTransaction(request: head)
+        stream.beginTransaction(request: consume head)
 
         // tcp-request content, frontend http-request rules, backend selection, backend rules (HAProxy's order).
         guard frontend.rules.acceptContent(stream: stream) else {
@@ -296,7 +299,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
 
     /// Connection-level rewrites of the request before it goes to the server.
     private func prepareRequestForServer(_ backend: BackendRuntime) {
-        guard var transaction = txn else { return }
+        guard let transaction = txn else { return }
         if let forwardFor = backend.forwardFor, let client = stream.clientAddress {
             if !forwardFor.ifNone || request.firstIndex(named: forwardFor.headerName) == nil,
                 !forwardFor.excludes(client)
@@ -327,7 +330,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
 
     /// Picks a server (balancing, queueing, retries) and gets a connection to it.
     private func assignServer(avoiding: Server?) {
-        guard var transaction = txn, let backend = transaction.backend else { return }
+        guard let transaction = txn, let backend = transaction.backend else { return }
         let hashInput = hashInput(for: backend)
         switch loop.selectServer(backend, hashInput: hashInput, avoiding: avoiding) {
         case .unavailable:
@@ -479,7 +482,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
 
     /// Starts using `connection` for the current transaction: sends the head and what body is buffered.
     private func attach(_ connection: ServerConnection) {
-        guard var transaction = txn else {
+        guard let transaction = txn else {
             connection.close()
             return
         }
@@ -488,8 +491,14 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         connection.transactions += 1
         transaction.serverPhase = .waitingResponse
         if transaction.connectedAt == nil { transaction.connectedAt = .now() }
-        var head = connection.channel.allocator.buffer(capacity: request.receivedLength + 128)
-        request.write(to: &head)
+        let head: ByteBuffer
+        if let verbatim = request.unmodifiedBytes {
+            head = verbatim
+        } else {
+            var out = connection.channel.allocator.buffer(capacity: request.receivedLength + 128)
+            request.write(to: &out)
+            head = out
+        }
         transaction.requestHeadSent = true
         txn = transaction
         connection.write(head)
@@ -503,7 +512,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
 
     /// Moves buffered request body bytes to the server.
     private func forwardRequestBody() {
-        guard phase == .active, var transaction = txn else { return }
+        guard phase == .active, let transaction = txn else { return }
         guard let server, transaction.requestHeadSent else {
             if !transaction.requestBody.isComplete { resumeClientReading() }
             return
@@ -554,7 +563,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             context.write(wrapOutboundOut(buffer), promise: nil)
             return
         }
-        guard var transaction = txn else { return }
+        guard let transaction = txn else { return }
         switch transaction.serverPhase {
         case .waitingResponse:
             if serverInbound.readableBytes == 0 {
@@ -589,7 +598,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
 
     /// Parses response heads from `serverInbound`: interim 1xx are forwarded, then the final one.
     private func parseResponseHeads() {
-        while var transaction = txn, transaction.serverPhase == .waitingResponse {
+        while let transaction = txn, transaction.serverPhase == .waitingResponse {
             let parsed: HTTPHead?
             do {
                 parsed = try responseParser.parse(&serverInbound, kind: .response)
@@ -623,7 +632,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             }
             transaction.status = head.status
             txn = transaction
-            stream.samples.response = head
+            stream.samples.response = consume head
             stream.samples.direction = .response
             // Response rules: backend first, then frontend.
             if let backend = transaction.backend {
@@ -642,7 +651,6 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             }
             head = stream.samples.response!
             stream.samples.response = nil
-            transaction = txn!
             transaction.status = head.status
             let upgrade = head.status == 101
             if upgrade {
@@ -664,11 +672,17 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             } else if head.firstIndex(named: "connection") != nil && !upgrade {
                 head.remove(named: "connection")
             }
-            var out = context.channel.allocator.buffer(capacity: head.receivedLength + 64)
-            head.write(to: &out)
+            let out: ByteBuffer
+            if let verbatim = head.unmodifiedBytes {
+                out = verbatim
+            } else {
+                var rewritten = context.channel.allocator.buffer(capacity: head.receivedLength + 64)
+                head.write(to: &rewritten)
+                out = rewritten
+            }
             transaction.bytesToClient += UInt64(out.readableBytes)
             transaction.serverWantsClose = head.connectionOptions.close
-            stream.samples.response = head
+            stream.samples.response = consume head
             transaction.serverPhase = upgrade ? .done : .responseBody
             txn = transaction
             context.write(wrapOutboundOut(out), promise: nil)
@@ -721,7 +735,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             close()
             return
         }
-        guard var transaction = txn, phase == .active else { return }
+        guard let transaction = txn, phase == .active else { return }
         switch transaction.serverPhase {
         case .waitingResponse:
             if transaction.reusedConnection && transaction.responseHeadAt == nil && serverInbound.readableBytes == 0
@@ -759,7 +773,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     // MARK: - Completion
 
     private func responseComplete() {
-        guard var transaction = txn else { return }
+        guard let transaction = txn else { return }
         transaction.serverPhase = .done
         txn = transaction
         if transaction.requestBody.isComplete {
@@ -840,7 +854,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
 
     /// Answers the current request from the proxy itself (rules, errors).
     private func respondLocally(_ response: LocalResponse) {
-        guard var transaction = txn else { return }
+        guard let transaction = txn else { return }
         if let connection = server {
             server = nil
             connection.close()

@@ -2,8 +2,9 @@ import NIOCore
 import TidegateCore
 import TidegateHTTP
 
-/// One request/response exchange on a client connection.
-struct HTTPTransaction {
+/// One request/response exchange on a client connection. A class, so the session edits it in
+/// place without copying its references on every step.
+final class HTTPTransaction {
     /// Where the server side of the exchange stands.
     enum ServerPhase {
         /// No server involved yet (or a local response).
@@ -79,7 +80,7 @@ struct HTTPTransaction {
     }
 
     /// Sets the termination state if none was set yet.
-    mutating func terminate(_ first: Character, _ second: Character) {
+    func terminate(_ first: Character, _ second: Character) {
         if termination.0 == UInt8(ascii: "-") {
             termination = (first.asciiValue ?? UInt8(ascii: "-"), second.asciiValue ?? UInt8(ascii: "-"))
         }

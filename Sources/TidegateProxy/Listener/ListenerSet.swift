@@ -66,6 +66,8 @@ final class ListenerSet: Sendable {
                     .serverChannelOption(ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SO_REUSEPORT), value: 1)
                     .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
                     .childChannelOption(.allowRemoteHalfClosure, value: true)
+                    // One read per readiness event: a second read would almost always be EAGAIN.
+                    .childChannelOption(.maxMessagesPerRead, value: 1)
                     .childChannelInitializer(initializer)
                 let channel = try await bootstrap.bind(to: socketAddress).get()
                 channels.withLock { $0.append(channel) }

@@ -48,6 +48,7 @@ final class LoopContext: @unchecked Sendable {
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelOption(.allowRemoteHalfClosure, value: true)
+            .channelOption(.maxMessagesPerRead, value: 1)
             .channelInitializer(initializer)
         if let timeout { bootstrap = bootstrap.connectTimeout(timeout) }
         return bootstrap.connect(to: server.address)
