@@ -101,9 +101,11 @@ struct Tidegate: ParsableCommand {
         }
         let logger = Logger(label: "tidegate")
 
+        var report: Daemon.StartupReport?
         if (daemon || configuration.global.daemon) && !debug && !noBackground {
-            try Daemon.detach()
+            report = try Daemon.detach()
         }
+        let startupReport = report
         let pidPath = pidFile ?? configuration.global.pidFile
         let finish = finishPids
         let terminate = terminatePids
@@ -117,9 +119,11 @@ struct Tidegate: ParsableCommand {
                 }
                 for old in finish { kill(old, SIGUSR1) }
                 for old in terminate { kill(old, SIGTERM) }
+                startupReport?.succeeded()
             }
         }
         if case .failure(let error) = outcome {
+            startupReport?.failed("\(error)")
             FileHandle.standardError.write(Data("[ALERT]    (\(pid)) : \(error)\n".utf8))
             throw ExitCode(1)
         }

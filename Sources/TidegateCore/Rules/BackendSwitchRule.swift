@@ -46,8 +46,8 @@ public struct TCPRuleProgram: Sendable {
 
     enum Action: Sendable {
         case accept, reject
-        case setVariable(VariableName, SampleExpression)
-        case setVariableFormat(VariableName, LogFormat)
+        case setVariable(VariableName, SampleExpression, [HTTPRuleAction.VariableSetCondition])
+        case setVariableFormat(VariableName, LogFormat, [HTTPRuleAction.VariableSetCondition])
         case unsetVariable(VariableName)
     }
 
@@ -66,10 +66,12 @@ public struct TCPRuleProgram: Sendable {
             switch rule.action {
             case .accept: action = .accept
             case .reject: action = .reject
-            case .setVariable(let name, let words, _):
-                action = .setVariable(name, try SampleExpression(words.joined(separator: " "), environment: environment))
-            case .setVariableFormat(let name, let format, _):
-                action = .setVariableFormat(name, try LogFormat(format, options: .plain, environment: environment))
+            case .setVariable(let name, let words, let conditions):
+                action = .setVariable(
+                    name, try SampleExpression(words.joined(separator: " "), environment: environment), conditions)
+            case .setVariableFormat(let name, let format, let conditions):
+                action = .setVariableFormat(
+                    name, try LogFormat(format, options: .plain, environment: environment), conditions)
             case .unsetVariable(let name): action = .unsetVariable(name)
             case .useService(let name):
                 throw SampleCompileError(.invalidArgument, "'use-service \(name)' needs the Lua engine, which is not available yet")
@@ -89,10 +91,17 @@ public struct TCPRuleProgram: Sendable {
             switch rule.action {
             case .accept: return .accept
             case .reject: return .reject
-            case .setVariable(let name, let expression):
-                if let value = expression.evaluate(in: context) { context.setVariable(name, to: value.detached()) }
-            case .setVariableFormat(let name, let format):
-                context.setVariable(name, to: .string(format.render(in: context)))
+            case .setVariable(let name, let expression, let conditions):
+                if let value = expression.evaluate(in: context),
+                    HTTPRuleProgram.variableConditionsHold(conditions, name: name, newValue: value, context: context)
+                {
+                    context.setVariable(name, to: value.detached())
+                }
+            case .setVariableFormat(let name, let format, let conditions):
+                let value = Sample.string(format.render(in: context))
+                if HTTPRuleProgram.variableConditionsHold(conditions, name: name, newValue: value, context: context) {
+                    context.setVariable(name, to: value)
+                }
             case .unsetVariable(let name):
                 context.setVariable(name, to: nil)
             }

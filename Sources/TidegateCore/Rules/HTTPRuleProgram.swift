@@ -181,7 +181,7 @@ public struct HTTPRuleProgram: Sendable {
     }
 
     /// HAProxy's `set-var` conditions (`ifexists`, `ifnotset`, `ifgt`...): all must hold.
-    private static func variableConditionsHold(
+    static func variableConditionsHold(
         _ conditions: [HTTPRuleAction.VariableSetCondition], name: VariableName, newValue: Sample,
         context: SampleContext
     ) -> Bool {

@@ -300,7 +300,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     /// Connection-level rewrites of the request before it goes to the server.
     private func prepareRequestForServer(_ backend: BackendRuntime) {
         guard let transaction = txn else { return }
-        if let forwardFor = backend.forwardFor, let client = stream.clientAddress {
+        if let forwardFor = backend.forwardFor ?? frontend.forwardFor, let client = stream.clientAddress {
             if !forwardFor.ifNone || request.firstIndex(named: forwardFor.headerName) == nil,
                 !forwardFor.excludes(client)
             {
@@ -648,6 +648,10 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
                     respondLocally(local)
                     return
                 }
+            }
+            transaction.backend?.rules.applyHTTPAfterResponse(stream: stream)
+            if transaction.backend?.proxyID != frontend.proxyID {
+                frontend.rules.applyHTTPAfterResponse(stream: stream)
             }
             head = stream.samples.response!
             stream.samples.response = nil

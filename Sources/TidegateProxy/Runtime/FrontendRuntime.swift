@@ -18,14 +18,17 @@ public final class FrontendRuntime: Sendable {
     public let connectionMode: HTTPConnectionMode
     public let log: ProxyLog?
     public let errorPages: ErrorPages
+    /// `option forwardfor` set on the frontend (applies when the backend has none).
+    public let forwardFor: ForwardFor?
     private let current = Atomic<Int>(0)
     private let total = Atomic<Int>(0)
 
     public init(
         proxyID: Int, name: String, mode: ProxyMode, timeouts: StreamTimeouts, maxConnections: Int,
         defaultBackend: BackendRuntime?, rules: ProxyRules, connectionMode: HTTPConnectionMode,
-        log: ProxyLog?, errorPages: ErrorPages
+        log: ProxyLog?, errorPages: ErrorPages, forwardFor: ForwardFor? = nil
     ) {
+        self.forwardFor = forwardFor
         self.proxyID = proxyID
         self.name = name
         self.mode = mode

@@ -40,6 +40,14 @@ public final class ProxyRules: Sendable {
         return httpResponse.apply(in: stream.samples)
     }
 
+    /// `http-after-response` rules: run on the final response after `http-response`; a response
+    /// they would produce is ignored (HAProxy only allows header and status edits there).
+    func applyHTTPAfterResponse(stream: StreamContext) {
+        guard !httpAfterResponse.isEmpty else { return }
+        stream.samples.direction = .response
+        _ = httpAfterResponse.apply(in: stream.samples)
+    }
+
     /// The backend chosen by the first matching `use_backend`, else `fallback`.
     func selectBackend(stream: StreamContext, default fallback: BackendRuntime?) -> BackendRuntime? {
         for rule in backendSwitching {

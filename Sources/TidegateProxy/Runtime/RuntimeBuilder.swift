@@ -108,7 +108,8 @@ public struct RuntimeBuilder {
                 proxyID: proxyID, name: proxy.name, mode: proxy.mode, timeouts: streamTimeouts(proxy.timeouts),
                 maxConnections: proxy.maxConnections ?? 0, defaultBackend: defaultBackend,
                 rules: rulesByProxy[proxyID] ?? ProxyRules(), connectionMode: proxy.httpConnectionMode,
-                log: makeLog(proxy), errorPages: errorPages(proxy))
+                log: makeLog(proxy), errorPages: errorPages(proxy),
+                forwardFor: forwardFor(proxy.forwardFor, location: proxy.location))
             frontends.append(frontend)
             for bind in proxy.binds {
                 for address in bind.addresses {

@@ -55,6 +55,11 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
         }
         self.backend = backend
         stream.backendName = backend.name
+        if backend.proxyID != frontend.proxyID, !backend.rules.acceptContent(stream: stream) {
+            terminate("P", "R")
+            close()
+            return
+        }
         idleTimeout = frontend.timeouts.client
         armTimer()
         assignServer(avoiding: nil)

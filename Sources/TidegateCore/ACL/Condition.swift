@@ -1,0 +1,122 @@
+import TidegateConfig
+
+/// A compiled `if`/`unless` condition: ACL names (`!` negates the next one), implicitly AND-ed,
+/// with `||` or `or` between alternatives, and anonymous ACLs in `{ ... }`.
+public struct Condition: Sendable {
+    struct Term: Sendable {
+        let acl: ACL
+        let negated: Bool
+    }
+
+    /// The alternatives (OR), each a list of terms (AND).
+    let alternatives: [[Term]]
+    /// Whether the condition was written with `unless`.
+    public let isUnless: Bool
+    /// Warnings from anonymous ACLs.
+    public let warnings: [String]
+
+    /// Compiles the words after `if` (or after `unless` when `unless` is true).
+    public init(
+        words: [String], unless: Bool = false, acls: ACLSet, environment: SampleCompileEnvironment = .standard
+    ) throws(SampleCompileError) {
+        guard !words.isEmpty else {
+            throw SampleCompileError(.syntax, "'\(unless ? "unless" : "if")' expects a condition")
+        }
+        var alternatives: [[Term]] = []
+        var current: [Term] = []
+        var negate = false
+        var warnings: [String] = []
+        var index = 0
+        while index < words.count {
+            var word = Substring(words[index])
+            // Exclamation marks may be glued to the ACL name (`!is_api`), as HAProxy allows.
+            while word.first == "!" {
+                negate.toggle()
+                word = word.dropFirst()
+            }
+            switch word {
+            case "":
+                break
+            case "||", "or":
+                guard !current.isEmpty, !negate else {
+                    throw SampleCompileError(.syntax, "missing ACL before '\(word)' in condition")
+                }
+                alternatives.append(current)
+                current = []
+            case "{":
+                guard let close = words[(index + 1)...].firstIndex(of: "}") else {
+                    throw SampleCompileError(.syntax, "missing closing '}' in condition")
+                }
+                let inner = Array(words[(index + 1)..<close])
+                guard !inner.isEmpty else { throw SampleCompileError(.syntax, "empty anonymous ACL '{ }' in condition") }
+                let expression = try ACLExpression(words: inner, environment: environment)
+                warnings += expression.warnings
+                let name = "{ " + inner.joined(separator: " ") + " }"
+                current.append(Term(acl: ACL(name: name, expressions: [expression]), negated: negate))
+                negate = false
+                index = close
+            case "}":
+                throw SampleCompileError(.syntax, "unexpected '}' in condition")
+            default:
+                guard let acl = acls.acl(named: String(word)) else {
+                    throw SampleCompileError(.unknownACL, "unknown ACL '\(word)' in condition")
+                }
+                current.append(Term(acl: acl, negated: negate))
+                negate = false
+            }
+            index += 1
+        }
+        guard !current.isEmpty, !negate else {
+            throw SampleCompileError(.syntax, "missing ACL after '\(words.last!)' in condition")
+        }
+        alternatives.append(current)
+        self.alternatives = alternatives
+        self.isUnless = unless
+        self.warnings = warnings
+    }
+
+    /// Compiles the words after `if` or `unless`.
+    public init(
+        polarity: RuleCondition.Polarity, words: [String], acls: ACLSet,
+        environment: SampleCompileEnvironment = .standard
+    ) throws(SampleCompileError) {
+        try self.init(words: words, unless: polarity == .unless, acls: acls, environment: environment)
+    }
+
+    /// Compiles a rule condition read by the configuration parser.
+    public init(
+        _ condition: RuleCondition, acls: ACLSet, environment: SampleCompileEnvironment = .standard
+    ) throws(SampleCompileError) {
+        try self.init(
+            words: condition.words, unless: condition.polarity == .unless, acls: acls, environment: environment)
+    }
+
+    /// Whether the rule applies: the condition's value, inverted for `unless`.
+    public func evaluate(in context: SampleContext) -> Bool {
+        var result = false
+        for terms in alternatives {
+            var all = true
+            for term in terms where term.acl.matches(in: context) == term.negated {
+                all = false
+                break
+            }
+            if all {
+                result = true
+                break
+            }
+        }
+        return result != isUnless
+    }
+
+    /// What the ACLs need from the stream.
+    public var requirements: SampleRequirements {
+        alternatives.reduce(into: []) { set, terms in
+            for term in terms { set.formUnion(term.acl.requirements) }
+        }
+    }
+
+    /// The names of the ACLs used (anonymous ones as their text).
+    public var aclNames: [String] {
+        alternatives.flatMap { $0.map(\.acl.name) }
+    }
+}

@@ -1,0 +1,151 @@
+import NIOCore
+import TidegateConfig
+import TidegateHTTP
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Everything sample fetches can look at for one client connection: addresses, proxy names,
+/// the current request and response heads, variables and log information.
+///
+/// One per client connection, created by the proxy at accept time and reused for each request on
+/// the connection (`resetForNextRequest()`). Confined to the connection's event loop.
+public final class SampleContext {
+    /// Which message the rules being evaluated work on; decides what `hdr()` and friends read.
+    public enum Direction: Sendable { case request, response }
+
+    /// The client's address (`src`, `src_port`, `%ci`).
+    public var clientAddress: SocketAddress?
+    /// The address the client connected to (`dst`, `dst_port`, `%fi`).
+    public var localAddress: SocketAddress?
+    /// The frontend (`fe_name`, `%f`).
+    public var frontendName: String
+    /// The backend once chosen (`be_name`, `%b`); before that HAProxy reports the frontend.
+    public var backendName: String?
+    /// The server once chosen (`srv_name`, `%s`).
+    public var serverName: String?
+    /// The request head being processed.
+    public var request: HTTPHead?
+    /// The response head being processed.
+    public var response: HTTPHead?
+    /// Which head the current rules apply to.
+    public var direction: Direction = .request
+    /// Set by `set-log-level silent`: the transaction must not be logged.
+    public var logSilenced = false
+    /// Bytes waiting in the request buffer (`req.len`, `REQ_CONTENT`).
+    public var requestBufferLength: Int = 0
+    /// The `sess.`, `txn.`, `req.`, `res.` variables.
+    public var variables = VariableStore()
+    /// The `proc.` variables.
+    public let processVariables: ProcessVariables
+    /// Timers, counters and states for the log line.
+    public var logInfo = StreamLogInfo()
+    /// Backend and server state for `nbsrv` and `srv_is_up`.
+    public var directory: (any ProxyDirectory)?
+    /// Looks up environment variables for `env()`; the process environment by default.
+    public var environment: @Sendable (String) -> String? = SampleContext.processEnvironment
+    /// The current time in microseconds since the epoch, for `date()` and friends.
+    public var clock: @Sendable () -> Int64 = SampleContext.systemClock
+    var random = SampleRandom()
+
+    public init(
+        frontendName: String, clientAddress: SocketAddress? = nil, localAddress: SocketAddress? = nil,
+        processVariables: ProcessVariables = .shared, directory: (any ProxyDirectory)? = nil
+    ) {
+        self.frontendName = frontendName
+        self.clientAddress = clientAddress
+        self.localAddress = localAddress
+        self.processVariables = processVariables
+        self.directory = directory
+    }
+
+    /// Forgets the previous transaction: heads, backend/server choice, `txn.`/`req.`/`res.` variables
+    /// and the log information. Session variables and addresses stay.
+    public func resetForNextRequest() {
+        request = nil
+        response = nil
+        direction = .request
+        backendName = nil
+        serverName = nil
+        requestBufferLength = 0
+        logSilenced = false
+        variables.endTransaction()
+        logInfo = StreamLogInfo()
+    }
+
+    /// The head `hdr()`-style fetches read: the response in response rules, else the request.
+    @inline(__always)
+    var currentHead: HTTPHead? { direction == .response ? response : request }
+
+    /// Edits the head the current rules apply to (the response in response rules) in place.
+    public func editCurrentHead(_ body: (inout HTTPHead) -> Void) {
+        if direction == .response {
+            guard var head = response else { return }
+            response = nil  // keep the head's storage uniquely referenced while editing
+            body(&head)
+            response = head
+        } else {
+            guard var head = request else { return }
+            request = nil
+            body(&head)
+            request = head
+        }
+    }
+
+    /// The value of a variable of any scope.
+    public func variable(_ name: VariableName) -> Sample? {
+        if name.scope == .process { return processVariables.value(named: name.name) }
+        return variables.value(name)
+    }
+
+    /// Sets (nil: removes) a variable of any scope. The value is copied out of the message heads.
+    public func setVariable(_ name: VariableName, to value: Sample?) {
+        if name.scope == .process {
+            processVariables.set(name.name, to: value)
+        } else {
+            variables.set(name, to: value)
+        }
+    }
+
+    /// `getenv`.
+    public static let processEnvironment: @Sendable (String) -> String? = { name in
+        guard let value = getenv(name) else { return nil }
+        return String(cString: value)
+    }
+
+    /// `clock_gettime(CLOCK_REALTIME)` in microseconds.
+    public static let systemClock: @Sendable () -> Int64 = {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
+    }
+}
+
+/// A small fast generator for `rand()` and `uuid()` (xoshiro256**), seeded from the system
+/// generator on first use.
+struct SampleRandom {
+    private var state: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    private var seeded = false
+
+    mutating func next() -> UInt64 {
+        if !seeded {
+            var system = SystemRandomNumberGenerator()
+            state = (system.next(), system.next(), system.next(), system.next() | 1)
+            seeded = true
+        }
+        let result = rotl(state.1 &* 5, 7) &* 9
+        let t = state.1 << 17
+        state.2 ^= state.0
+        state.3 ^= state.1
+        state.1 ^= state.2
+        state.0 ^= state.3
+        state.2 ^= t
+        state.3 = rotl(state.3, 45)
+        return result
+    }
+
+    private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+}
