@@ -20,11 +20,17 @@ public final class ProxyServer: Sendable {
     private let listeners: ListenerSet
     private let hardStopAfter: TimeAmount?
 
-    public init(plan: ProxyPlan, hardStopAfter: TimeAmount?, logger: Logger) {
+    /// - Parameter takeOverFrom: processes being replaced (`-sf`/`-st`): their listening sockets
+    ///   are taken over instead of opening new ones, so no queued connection is lost.
+    public init(plan: ProxyPlan, hardStopAfter: TimeAmount?, takeOverFrom: [Int32] = [], logger: Logger) {
         self.plan = plan
         self.logger = logger
         self.hardStopAfter = hardStopAfter
-        self.listeners = ListenerSet(logger: logger)
+        let inherited = takeOverFrom.flatMap { ListenerHandoff.fetch(from: $0) }
+        if !takeOverFrom.isEmpty {
+            logger.info("took over \(inherited.count) listening sockets from \(takeOverFrom)")
+        }
+        self.listeners = ListenerSet(logger: logger, inherited: inherited)
     }
 
     /// An error while starting, worded like HAProxy's.
@@ -61,6 +67,13 @@ public final class ProxyServer: Sendable {
             try? await group.shutdownGracefully()
             throw error
         }
+        listeners.closeUnusedInherited()
+        let handoff = ListenerHandoff.Server(entries: listeners.handoffEntries) { [listeners, logger] in
+            logger.info("handing listening sockets over to a new process; pausing listeners")
+            try? listeners.pause()?.wait()
+        }
+        if handoff == nil { logger.warning("cannot serve listening sockets for reloads in \(ListenerHandoff.directory)") }
+        defer { handoff?.stop() }
         ready()
         logger.info("proxy started", metadata: ["tg.threads": "\(plan.threadCount)"])
 
@@ -74,6 +87,7 @@ public final class ProxyServer: Sendable {
                 listeners.resume()
             case SIGUSR1:
                 logger.info("soft stop (SIGUSR1): finishing in-flight streams")
+                handoff?.stop()
                 await softStop(loops: loops)
                 try? await group.shutdownGracefully()
                 return

@@ -111,7 +111,7 @@ struct Tidegate: ParsableCommand {
         let terminate = terminatePids
         let server = ProxyServer(
             plan: plan, hardStopAfter: configuration.global.hardStopAfter.map { .milliseconds(Int64($0)) },
-            logger: logger)
+            takeOverFrom: finishPids + terminatePids, logger: logger)
         let outcome = BlockingRun.run {
             try await server.run {
                 if let pidPath {
@@ -124,6 +124,8 @@ struct Tidegate: ParsableCommand {
         }
         if case .failure(let error) = outcome {
             startupReport?.failed("\(error)")
+            // The processes we were replacing paused their listeners for us: let them resume.
+            for old in finish + terminate { kill(old, SIGTTIN) }
             FileHandle.standardError.write(Data("[ALERT]    (\(pid)) : \(error)\n".utf8))
             throw ExitCode(1)
         }

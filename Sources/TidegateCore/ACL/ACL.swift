@@ -13,7 +13,11 @@ public struct ACL: Sendable {
     /// Whether any of the tests matches.
     @inline(__always)
     public func matches(in context: SampleContext) -> Bool {
-        for expression in expressions where expression.matches(in: context) { return true }
+        var index = 0
+        while index < expressions.count {
+            if expressions[index].matches(in: context) { return true }
+            index += 1
+        }
         return false
     }
 

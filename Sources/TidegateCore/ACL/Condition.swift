@@ -94,16 +94,22 @@ public struct Condition: Sendable {
     /// Whether the rule applies: the condition's value, inverted for `unless`.
     public func evaluate(in context: SampleContext) -> Bool {
         var result = false
-        for terms in alternatives {
+        var alternative = 0
+        while alternative < alternatives.count {
             var all = true
-            for term in terms where term.acl.matches(in: context) == term.negated {
-                all = false
-                break
+            var index = 0
+            while index < alternatives[alternative].count {
+                if alternatives[alternative][index].acl.matches(in: context) == alternatives[alternative][index].negated {
+                    all = false
+                    break
+                }
+                index += 1
             }
             if all {
                 result = true
                 break
             }
+            alternative += 1
         }
         return result != isUnless
     }

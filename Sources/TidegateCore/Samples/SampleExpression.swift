@@ -61,9 +61,11 @@ public struct SampleExpression: Sendable {
     /// converter has no result.
     public func evaluate(in context: SampleContext) -> Sample? {
         guard var sample = fetch.fetch(context, fetchArguments) else { return nil }
-        for converter in converters {
-            guard let next = converter.apply(sample, context) else { return nil }
+        var index = 0
+        while index < converters.count {
+            guard let next = converters[index].apply(sample, context) else { return nil }
             sample = next
+            index += 1
         }
         return sample
     }
@@ -82,9 +84,11 @@ public struct SampleExpression: Sendable {
         }
         iterate(context, fetchArguments) { raw in
             var sample = raw
-            for converter in converters {
-                guard let next = converter.apply(sample, context) else { return false }
+            var index = 0
+            while index < converters.count {
+                guard let next = converters[index].apply(sample, context) else { return false }
                 sample = next
+                index += 1
             }
             return body(sample)
         }

@@ -41,10 +41,45 @@ public struct ListenAddress: Sendable, CustomStringConvertible {
 /// inherited sockets have one socket whose connections are spread over the loops.
 final class ListenerSet: Sendable {
     private let channels = Mutex<[any Channel]>([])
+    /// Listening descriptors by address key, offered to the next process on reload.
+    private let descriptors = Mutex<[ListenerHandoff.Entry]>([])
+    /// Sockets received from the previous process, not yet used.
+    private let inherited: Mutex<[String: [Int32]]>
     private let logger: Logger
 
-    init(logger: Logger) {
+    init(logger: Logger, inherited: [ListenerHandoff.Entry] = []) {
         self.logger = logger
+        var byKey: [String: [Int32]] = [:]
+        for entry in inherited { byKey[entry.key, default: []].append(entry.fd) }
+        self.inherited = Mutex(byKey)
+    }
+
+    private func takeInherited(_ key: String) -> [Int32] {
+        inherited.withLock { $0.removeValue(forKey: key) ?? [] }
+    }
+
+    /// Closes inherited sockets this configuration does not listen on any more.
+    func closeUnusedInherited() {
+        let unused = inherited.withLock { table -> [Int32] in
+            defer { table.removeAll() }
+            return table.values.flatMap { $0 }
+        }
+        for fd in unused { Glibc.close(fd) }
+    }
+
+    /// The listening sockets, for `ListenerHandoff`.
+    var handoffEntries: [ListenerHandoff.Entry] { descriptors.withLock { $0 } }
+
+    private func adopt(_ fd: Int32, key: String, bootstrap: ServerBootstrap) async throws {
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.withBoundSocket(fd).get()
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+        channels.withLock { $0.append(channel) }
+        descriptors.withLock { $0.append(ListenerHandoff.Entry(key: key, fd: fd)) }
     }
 
     /// Binds `address` for `frontend`; `makeHandler` builds the stream handler of an accepted connection.
@@ -59,27 +94,32 @@ final class ListenerSet: Sendable {
         }
         switch address.kind {
         case .inet(let socketAddress):
-            for loop in loops.all {
+            // One socket per loop; sockets inherited from the previous process come first.
+            let key = ListeningSocket.key(for: socketAddress)
+            var fds = takeInherited(key)
+            while fds.count < loops.all.count {
+                fds.append(try ListeningSocket.makeInet(socketAddress, backlog: address.backlog))
+            }
+            for (i, fd) in fds.enumerated() {
+                let loop = loops.all[i % loops.all.count]
                 let bootstrap = ServerBootstrap(group: loop.eventLoop, childGroup: loop.eventLoop)
-                    .serverChannelOption(.backlog, value: Int32(address.backlog))
-                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                    .serverChannelOption(ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SO_REUSEPORT), value: 1)
                     .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
                     .childChannelOption(.allowRemoteHalfClosure, value: true)
                     // One read per readiness event: a second read would almost always be EAGAIN.
                     .childChannelOption(.maxMessagesPerRead, value: 1)
                     .childChannelInitializer(initializer)
-                let channel = try await bootstrap.bind(to: socketAddress).get()
-                channels.withLock { $0.append(channel) }
+                try await adopt(fd, key: key, bootstrap: bootstrap)
             }
         case .unix(let path, let mode):
-            let bootstrap = ServerBootstrap(group: loops.all[0].eventLoop, childGroup: group)
-                .serverChannelOption(.backlog, value: Int32(address.backlog))
-                .childChannelOption(.allowRemoteHalfClosure, value: true)
-                .childChannelInitializer(initializer)
-            let channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
-            if let mode { chmod(path, mode_t(mode)) }
-            channels.withLock { $0.append(channel) }
+            let key = "unix:\(path)"
+            var fds = takeInherited(key)
+            if fds.isEmpty { fds = [try ListeningSocket.makeUnix(path: path, mode: mode, backlog: address.backlog)] }
+            for fd in fds {
+                let bootstrap = ServerBootstrap(group: loops.all[0].eventLoop, childGroup: group)
+                    .childChannelOption(.allowRemoteHalfClosure, value: true)
+                    .childChannelInitializer(initializer)
+                try await adopt(fd, key: key, bootstrap: bootstrap)
+            }
         case .inherited(let fd):
             let bootstrap = ServerBootstrap(group: loops.all[0].eventLoop, childGroup: group)
                 .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -123,11 +163,14 @@ final class ListenerSet: Sendable {
         }
     }
 
-    /// Stops accepting (connections wait in the kernel backlog) — SIGTTOU.
-    func pause() {
-        for channel in channels.withLock({ $0 }) {
-            channel.setOption(.autoRead, value: false).whenFailure { _ in }
-        }
+    /// Stops accepting (connections wait in the kernel backlog) — SIGTTOU, and before the
+    /// sockets are handed to a new process. The returned future completes once every listener is paused.
+    @discardableResult
+    func pause() -> EventLoopFuture<Void>? {
+        let all = channels.withLock { $0 }
+        guard let first = all.first else { return nil }
+        let paused = all.map { $0.setOption(.autoRead, value: false) }
+        return EventLoopFuture.andAllComplete(paused, on: first.eventLoop)
     }
 
     /// Accepts again after `pause()` — SIGTTIN.
@@ -143,6 +186,7 @@ final class ListenerSet: Sendable {
             defer { list.removeAll() }
             return list
         }
+        descriptors.withLock { $0.removeAll() }
         for channel in all {
             try? await channel.close()
         }
