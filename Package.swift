@@ -69,6 +69,7 @@ let package = Package(
         .testTarget(
             name: "TidegateCoreTests",
             dependencies: ["TidegateCore", "TidegateConfig", "TidegateHTTP"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -3,13 +3,57 @@ import TidegateConfig
 /// One compiled ACL test: a sample expression, a match method and patterns. Built from the words
 /// of one `acl` line after the name, or from an anonymous ACL in braces.
 public struct ACLExpression: Sendable {
+    /// The compiled parts, shared by copies.
+    final class Storage: Sendable {
+        let expression: SampleExpression
+        let method: PatternMatchMethod
+        let patterns: PatternList
+        let warnings: [String]
+
+        init(expression: SampleExpression, method: PatternMatchMethod, patterns: PatternList, warnings: [String]) {
+            self.expression = expression
+            self.method = method
+            self.patterns = patterns
+            self.warnings = warnings
+        }
+
+        func matches(in context: SampleContext) -> Bool {
+            var matched = false
+            switch method {
+            case .found:
+                expression.forEachValue(in: context) { _ in
+                    matched = true
+                    return true
+                }
+            case .bool:
+                expression.forEachValue(in: context) { sample in
+                    if case .bool(true)? = sample.converted(to: .bool) { matched = true }
+                    return matched
+                }
+            default:
+                if patterns.isEmpty { return false }
+                let type = method.sampleType
+                expression.forEachValue(in: context) { sample in
+                    if sample.type == type {
+                        matched = patterns.match(sample) != nil
+                    } else if let cast = sample.converted(to: type) {
+                        matched = patterns.match(cast) != nil
+                    }
+                    return matched
+                }
+            }
+            return matched
+        }
+    }
+
+    let storage: Storage
+
     /// The sample expression tested.
-    public let expression: SampleExpression
+    public var expression: SampleExpression { storage.expression }
     /// How samples are compared with the patterns.
-    public let method: PatternMatchMethod
-    let patterns: PatternList
+    public var method: PatternMatchMethod { storage.method }
     /// Non-fatal problems found while compiling (e.g. no pattern given), for the caller to print.
-    public let warnings: [String]
+    public var warnings: [String] { storage.warnings }
 
     /// What the expression needs from the stream.
     public var requirements: SampleRequirements { expression.requirements }
@@ -79,12 +123,16 @@ public struct ACLExpression: Sendable {
         guard let method = method ?? PatternMatchMethod.defaultMethod(for: expression.outputType) else {
             throw SampleCompileError(
                 .invalidArgument,
-                "'\(expression.text)' returns a value whose type is only known at run time; choose a matching method with '-m'")
+                "'\(expression.text)' returns a value whose type is only known at run time; "
+                    + "choose a matching method with '-m'"
+            )
         }
         if method != .found && !expression.outputType.canCast(to: method.sampleType) {
             throw SampleCompileError(
                 .invalidArgument,
-                "'\(expression.text)' returns type '\(expression.outputType)' which cannot be matched with '-m \(method.rawValue)'")
+                "'\(expression.text)' returns type '\(expression.outputType)' "
+                    + "which cannot be matched with '-m \(method.rawValue)'"
+            )
         }
 
         var patterns = PatternList(method: method)
@@ -95,7 +143,9 @@ public struct ACLExpression: Sendable {
                 operatorWord = word
                 continue
             }
-            try patterns.add(ACLExpression.applyOperator(operatorWord, to: word, method: method), ignoreCase: ignoreCase, index: count)
+            try patterns.add(
+                ACLExpression.applyOperator(operatorWord, to: word, method: method), ignoreCase: ignoreCase,
+                index: count)
             count += 1
         }
         for file in files {
@@ -113,12 +163,11 @@ public struct ACLExpression: Sendable {
         var warnings: [String] = []
         if patterns.isEmpty && !method.takesNoPattern && !explicitEnd && files.isEmpty {
             warnings.append(
-                "no pattern was given for '\(first)', so this test never matches; add '--' if intended, or use '-m found' to test for existence")
+                "no pattern was given for '\(first)', so this test never matches; "
+                    + "add '--' if intended, or use '-m found' to test for existence"
+            )
         }
-        self.expression = expression
-        self.method = method
-        self.patterns = patterns
-        self.warnings = warnings
+        storage = Storage(expression: expression, method: method, patterns: patterns, warnings: warnings)
     }
 
     /// Rewrites an integer pattern under `eq ge gt le lt` into a range.
@@ -140,28 +189,8 @@ public struct ACLExpression: Sendable {
     }
 
     /// Whether one of the expression's values matches one of the patterns.
+    @inline(__always)
     public func matches(in context: SampleContext) -> Bool {
-        var matched = false
-        switch method {
-        case .found:
-            expression.forEachValue(in: context) { _ in
-                matched = true
-                return true
-            }
-        case .bool:
-            expression.forEachValue(in: context) { sample in
-                if case .bool(true)? = sample.converted(to: .bool) { matched = true }
-                return matched
-            }
-        default:
-            if patterns.isEmpty { return false }
-            let type = method.sampleType
-            expression.forEachValue(in: context) { sample in
-                guard let cast = sample.converted(to: type) else { return false }
-                matched = patterns.match(cast) != nil
-                return matched
-            }
-        }
-        return matched
+        storage.matches(in: context)
     }
 }

@@ -3,9 +3,27 @@ import TidegateConfig
 /// A compiled `if`/`unless` condition: ACL names (`!` negates the next one), implicitly AND-ed,
 /// with `||` or `or` between alternatives, and anonymous ACLs in `{ ... }`.
 public struct Condition: Sendable {
-    struct Term: Sendable {
+    final class Term: Sendable {
         let acl: ACL
+        let expressions: [ACLExpression]
         let negated: Bool
+
+        init(acl: ACL, negated: Bool) {
+            self.acl = acl
+            self.expressions = acl.expressions
+            self.negated = negated
+        }
+
+        /// Whether the term holds: some test of the ACL matches, unless negated.
+        @inline(__always)
+        func holds(in context: SampleContext) -> Bool {
+            var index = 0
+            while index < expressions.count {
+                if expressions[index].storage.matches(in: context) { return !negated }
+                index += 1
+            }
+            return negated
+        }
     }
 
     /// The alternatives (OR), each a list of terms (AND).
@@ -48,7 +66,9 @@ public struct Condition: Sendable {
                     throw SampleCompileError(.syntax, "missing closing '}' in condition")
                 }
                 let inner = Array(words[(index + 1)..<close])
-                guard !inner.isEmpty else { throw SampleCompileError(.syntax, "empty anonymous ACL '{ }' in condition") }
+                guard !inner.isEmpty else {
+                    throw SampleCompileError(.syntax, "empty anonymous ACL '{ }' in condition")
+                }
                 let expression = try ACLExpression(words: inner, environment: environment)
                 warnings += expression.warnings
                 let name = "{ " + inner.joined(separator: " ") + " }"
@@ -98,8 +118,9 @@ public struct Condition: Sendable {
         while alternative < alternatives.count {
             var all = true
             var index = 0
-            while index < alternatives[alternative].count {
-                if alternatives[alternative][index].acl.matches(in: context) == alternatives[alternative][index].negated {
+            let terms = alternatives[alternative]
+            while index < terms.count {
+                if !terms[index].holds(in: context) {
                     all = false
                     break
                 }

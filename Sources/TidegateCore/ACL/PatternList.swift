@@ -5,8 +5,10 @@ import NIOCore
 /// `match` returns the index of the pattern that matched (the first in order, or the most specific
 /// for `ip` and `beg`, as HAProxy's trees do), so maps can return the associated value.
 struct PatternList: Sendable {
+    /// A text pattern: a range of `pool` (plain data, so iterating costs no reference counting).
     struct Text: Sendable {
-        var bytes: [UInt8]
+        var offset: Int
+        var length: Int
         var ignoreCase: Bool
         var index: Int
     }
@@ -27,6 +29,8 @@ struct PatternList: Sendable {
     let method: PatternMatchMethod
     private(set) var count = 0
     private var texts: [Text] = []
+    /// The bytes of every text pattern, back to back.
+    private var pool: [UInt8] = []
     /// Exact-match index (str, bin): hash of the (lowercased when ignoring case) bytes → positions in `texts`.
     private var exactSensitive: [UInt64: [Int]] = [:]
     private var exactInsensitive: [UInt64: [Int]] = [:]
@@ -59,16 +63,21 @@ struct PatternList: Sendable {
         case .str:
             addExact(Array(text.utf8), ignoreCase: ignoreCase, index: index)
         case .sub, .beg, .end, .dir, .dom, .meth:
-            texts.append(Text(bytes: Array(text.utf8), ignoreCase: ignoreCase, index: index))
+            appendText(Array(text.utf8), ignoreCase: ignoreCase, index: index)
         case .reg:
             regexes.append((try CompiledRegex(text, ignoresCase: ignoreCase), index))
         }
         count += 1
     }
 
+    private mutating func appendText(_ bytes: [UInt8], ignoreCase: Bool, index: Int) {
+        texts.append(Text(offset: pool.count, length: bytes.count, ignoreCase: ignoreCase, index: index))
+        pool.append(contentsOf: bytes)
+    }
+
     private mutating func addExact(_ bytes: [UInt8], ignoreCase: Bool, index: Int) {
         let position = texts.count
-        texts.append(Text(bytes: bytes, ignoreCase: ignoreCase, index: index))
+        appendText(bytes, ignoreCase: ignoreCase, index: index)
         let hash = bytes.withUnsafeBytes { SampleText.hash($0, ignoreCase: ignoreCase) }
         if ignoreCase {
             exactInsensitive[hash, default: []].append(position)
@@ -196,82 +205,101 @@ struct PatternList: Sendable {
     private func matchExact(_ raw: UnsafeRawBufferPointer) -> Int? {
         var best: Int?
         if !exactSensitive.isEmpty, let bucket = exactSensitive[SampleText.hash(raw, ignoreCase: false)] {
-            for position in bucket {
-                let text = texts[position]
-                if text.bytes.count == raw.count, text.bytes.withUnsafeBytes({ SampleText.equal($0, 0, raw, 0, count: raw.count, ignoreCase: false) }) {
-                    best = min(best ?? .max, text.index)
-                    break
-                }
-            }
+            best = firstEqual(raw, in: bucket, ignoreCase: false)
         }
-        if !exactInsensitive.isEmpty, let bucket = exactInsensitive[SampleText.hash(raw, ignoreCase: true)] {
-            for position in bucket {
-                let text = texts[position]
-                if text.bytes.count == raw.count, text.bytes.withUnsafeBytes({ SampleText.equal($0, 0, raw, 0, count: raw.count, ignoreCase: true) }) {
-                    best = min(best ?? .max, text.index)
-                    break
-                }
-            }
+        if !exactInsensitive.isEmpty, let bucket = exactInsensitive[SampleText.hash(raw, ignoreCase: true)],
+            let found = firstEqual(raw, in: bucket, ignoreCase: true)
+        {
+            best = min(best ?? .max, found)
         }
         return best
     }
 
-    private func matchText(_ raw: UnsafeRawBufferPointer) -> Int? {
-        var bestIndex: Int?
-        var bestLength = -1
-        for text in texts {
-            let matched = text.bytes.withUnsafeBytes { pattern -> Bool in
-                switch method {
-                case .beg:
-                    return pattern.count <= raw.count
-                        && SampleText.equal(raw, 0, pattern, 0, count: pattern.count, ignoreCase: text.ignoreCase)
-                case .end:
-                    return pattern.count <= raw.count
-                        && SampleText.equal(
-                            raw, raw.count - pattern.count, pattern, 0, count: pattern.count, ignoreCase: text.ignoreCase)
-                case .sub:
-                    return PatternList.contains(raw, pattern, ignoreCase: text.ignoreCase)
-                case .dir:
-                    return PatternList.matchWord(raw, pattern, ignoreCase: text.ignoreCase, delimiters: PatternList.dirDelimiters)
-                case .dom:
-                    return PatternList.matchWord(raw, pattern, ignoreCase: text.ignoreCase, delimiters: PatternList.domDelimiters)
-                default:
-                    return false
+    private func firstEqual(_ raw: UnsafeRawBufferPointer, in bucket: [Int], ignoreCase: Bool) -> Int? {
+        pool.withUnsafeBytes { pool -> Int? in
+            for position in bucket {
+                let text = texts[position]
+                if text.length == raw.count,
+                    SampleText.equal(pool, text.offset, raw, 0, count: raw.count, ignoreCase: ignoreCase)
+                {
+                    return text.index
                 }
             }
-            guard matched else { continue }
-            if method != .beg { return text.index }
-            // Prefixes: the longest one wins (HAProxy's prefix tree), then the first.
-            if text.bytes.count > bestLength {
-                bestLength = text.bytes.count
-                bestIndex = text.index
-            }
+            return nil
         }
-        return bestIndex
     }
 
-    private static let knownMethods: [[UInt8]] = ["OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "CONNECT"]
-        .map { Array($0.utf8) }
+    private func matchText(_ raw: UnsafeRawBufferPointer) -> Int? {
+        pool.withUnsafeBytes { pool -> Int? in
+            texts.withUnsafeBufferPointer { texts -> Int? in
+                var bestIndex: Int?
+                var bestLength = -1
+                for text in texts {
+                    let pattern = UnsafeRawBufferPointer(rebasing: pool[text.offset..<(text.offset + text.length)])
+                    let matched: Bool
+                    switch method {
+                    case .beg:
+                        matched =
+                            pattern.count <= raw.count
+                            && SampleText.equal(raw, 0, pattern, 0, count: pattern.count, ignoreCase: text.ignoreCase)
+                    case .end:
+                        matched =
+                            pattern.count <= raw.count
+                            && SampleText.equal(
+                                raw, raw.count - pattern.count, pattern, 0, count: pattern.count,
+                                ignoreCase: text.ignoreCase)
+                    case .sub:
+                        matched = PatternList.contains(raw, pattern, ignoreCase: text.ignoreCase)
+                    case .dir:
+                        matched = PatternList.matchWord(
+                            raw, pattern, ignoreCase: text.ignoreCase, delimiters: PatternList.dirDelimiters)
+                    case .dom:
+                        matched = PatternList.matchWord(
+                            raw, pattern, ignoreCase: text.ignoreCase, delimiters: PatternList.domDelimiters)
+                    default:
+                        matched = false
+                    }
+                    guard matched else { continue }
+                    if method != .beg { return text.index }
+                    // Prefixes: the longest one wins (HAProxy's prefix tree), then the first.
+                    if text.length > bestLength {
+                        bestLength = text.length
+                        bestIndex = text.index
+                    }
+                }
+                return bestIndex
+            }
+        }
+    }
 
     private static func isKnownMethod(_ raw: UnsafeRawBufferPointer) -> Bool {
-        knownMethods.contains { $0.count == raw.count && $0.elementsEqual(raw) }
+        switch raw.count {
+        case 3: return SampleText.equals(raw, "GET") || SampleText.equals(raw, "PUT")
+        case 4: return SampleText.equals(raw, "HEAD") || SampleText.equals(raw, "POST")
+        case 5: return SampleText.equals(raw, "TRACE")
+        case 6: return SampleText.equals(raw, "DELETE")
+        case 7: return SampleText.equals(raw, "OPTIONS") || SampleText.equals(raw, "CONNECT")
+        default: return false
+        }
     }
 
     private func matchMethod(_ raw: UnsafeRawBufferPointer) -> Int? {
         let sampleKnown = PatternList.isKnownMethod(raw)
-        for text in texts {
-            let patternKnown = text.bytes.withUnsafeBytes { PatternList.isKnownMethod($0) }
-            if patternKnown {
-                if sampleKnown, text.bytes.count == raw.count, text.bytes.elementsEqual(raw) { return text.index }
-                continue
+        return pool.withUnsafeBytes { pool -> Int? in
+            for text in texts {
+                let pattern = UnsafeRawBufferPointer(rebasing: pool[text.offset..<(text.offset + text.length)])
+                if PatternList.isKnownMethod(pattern) {
+                    if sampleKnown, pattern.count == raw.count, pattern.elementsEqual(raw) { return text.index }
+                    continue
+                }
+                if !sampleKnown, pattern.count == raw.count,
+                    SampleText.equal(pattern, 0, raw, 0, count: raw.count, ignoreCase: text.ignoreCase)
+                {
+                    return text.index
+                }
             }
-            if !sampleKnown, text.bytes.count == raw.count,
-                text.bytes.withUnsafeBytes({ SampleText.equal($0, 0, raw, 0, count: raw.count, ignoreCase: text.ignoreCase) })
-            {
-                return text.index
-            }
+            return nil
         }
-        return nil
     }
 
     private func matchAddress(_ sample: Sample) -> Int? {
@@ -305,7 +333,8 @@ struct PatternList: Sendable {
 
     // MARK: - Text helpers
 
-    static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: UnsafeRawBufferPointer, ignoreCase: Bool) -> Bool {
+    static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: UnsafeRawBufferPointer, ignoreCase: Bool) -> Bool
+    {
         if needle.count == 0 { return true }
         if needle.count > haystack.count { return false }
         let first = ignoreCase ? SampleText.lower(needle[0]) : needle[0]

@@ -17,33 +17,35 @@ enum LogEncoding {
 
     /// Writes `value` with bytes in `map` as `<escape>XX`; with the `+E` flag, `"`, `\` and `]`
     /// are backslash-escaped too.
-    static func encode(_ value: ByteBuffer, escape: UInt8, map: [Bool], flags: LogFormat.Flags, into out: inout ByteBuffer) {
+    static func encode<S: ByteSink>(
+        _ raw: UnsafeRawBufferPointer, escape: UInt8, map: [Bool], flags: LogFormat.Flags, into out: inout S
+    ) {
         let rfc5424 = flags.contains(.escape)
-        value.withUnsafeReadableBytes { raw in
+        map.withUnsafeBufferPointer { map in
             for byte in raw {
                 if map[Int(byte)] {
-                    out.writeInteger(escape)
-                    out.writeInteger(SampleText.hexDigitsUpper[Int(byte >> 4)])
-                    out.writeInteger(SampleText.hexDigitsUpper[Int(byte & 15)])
-                } else if rfc5424 && (byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "]")) {
-                    out.writeInteger(UInt8(ascii: "\\"))
-                    out.writeInteger(byte)
+                    out.append(escape)
+                    out.append(SampleText.hexDigitsUpper[Int(byte >> 4)])
+                    out.append(SampleText.hexDigitsUpper[Int(byte & 15)])
+                } else if rfc5424
+                    && (byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "]"))
+                {
+                    out.append(UInt8(ascii: "\\"))
+                    out.append(byte)
                 } else {
-                    out.writeInteger(byte)
+                    out.append(byte)
                 }
             }
         }
     }
 
     /// Backslash-escapes `"`, `\` and `]` (RFC 5424 structured data).
-    static func escapeRFC5424(_ value: ByteBuffer, into out: inout ByteBuffer) {
-        value.withUnsafeReadableBytes { raw in
-            for byte in raw {
-                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "]") {
-                    out.writeInteger(UInt8(ascii: "\\"))
-                }
-                out.writeInteger(byte)
+    static func escapeRFC5424<S: ByteSink>(_ raw: UnsafeRawBufferPointer, into out: inout S) {
+        for byte in raw {
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "]") {
+                out.append(UInt8(ascii: "\\"))
             }
+            out.append(byte)
         }
     }
 }

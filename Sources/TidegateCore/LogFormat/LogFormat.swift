@@ -42,16 +42,20 @@ public struct LogFormat: Sendable {
         public static let plain = Options(mergeSpaces: false, defaultFlags: [])
     }
 
+    /// One element of the format. Plain data: literal bytes live in `literals`, expressions in
+    /// `expressions`, so walking the nodes while rendering costs no reference counting.
     enum Node: Sendable {
         case separator
-        case text([UInt8])
-        case expression(SampleExpression, Flags)
+        case text(offset: Int32, length: Int32)
+        case expression(index: Int32, Flags)
         case variable(LogFormatVariable, Flags)
     }
 
     /// The format string as written.
     public let text: String
     let nodes: [Node]
+    let literals: [UInt8]
+    let expressions: [SampleExpression]
     /// The zone for local dates.
     public var timeZone: LogTimeZone = .local
 
@@ -60,9 +64,7 @@ public struct LogFormat: Sendable {
 
     /// What the sample expressions need from the stream.
     public var requirements: SampleRequirements {
-        nodes.reduce(into: []) { set, node in
-            if case .expression(let expression, _) = node { set.formUnion(expression.requirements) }
-        }
+        expressions.reduce(into: []) { $0.formUnion($1.requirements) }
     }
 
     /// The variables used.
@@ -78,18 +80,22 @@ public struct LogFormat: Sendable {
         _ text: String, options: Options = .logFormat, environment: SampleCompileEnvironment = .standard
     ) throws(SampleCompileError) {
         self.text = text
-        self.nodes = try LogFormat.parse(Array(text.utf8), options: options, environment: environment)
+        (nodes, literals, expressions) = try LogFormat.parse(
+            Array(text.utf8), options: options, environment: environment)
     }
 
     static func parse(
         _ bytes: [UInt8], options: Options, environment: SampleCompileEnvironment
-    ) throws(SampleCompileError) -> [Node] {
+    ) throws(SampleCompileError) -> ([Node], [UInt8], [SampleExpression]) {
         var nodes: [Node] = []
+        var literals: [UInt8] = []
+        var expressions: [SampleExpression] = []
         var literal: [UInt8] = []
         var flags = options.defaultFlags
         func flush() {
             if !literal.isEmpty {
-                nodes.append(.text(literal))
+                nodes.append(.text(offset: Int32(literals.count), length: Int32(literal.count)))
+                literals.append(contentsOf: literal)
                 literal.removeAll()
             }
         }
@@ -122,7 +128,8 @@ public struct LogFormat: Sendable {
             if bytes[j] == UInt8(ascii: "{") {
                 guard let close = bytes[(j + 1)...].firstIndex(of: UInt8(ascii: "}")) else {
                     throw SampleCompileError(
-                        .invalidFormat, "truncated line after '%{\(String(decoding: bytes[(j + 1)...], as: UTF8.self))'")
+                        .invalidFormat, "truncated line after '%{\(String(decoding: bytes[(j + 1)...], as: UTF8.self))'"
+                    )
                 }
                 argumentText = String(decoding: bytes[(j + 1)..<close], as: UTF8.self)
                 nodeFlags = applyFlags(argumentText, to: nodeFlags)
@@ -146,7 +153,8 @@ public struct LogFormat: Sendable {
                     throw SampleCompileError(.invalidFormat, "missing ']' after '\(parsed)'")
                 }
                 flush()
-                nodes.append(.expression(expression, nodeFlags))
+                nodes.append(.expression(index: Int32(expressions.count), nodeFlags))
+                expressions.append(expression)
                 i = position + 1
                 continue
             }
@@ -159,7 +167,8 @@ public struct LogFormat: Sendable {
                         .invalidFormat, "unknown log-format variable '\(name)' (write '%%' for a literal '%')")
                 }
                 if variable.requiresHTTP && !options.httpMode {
-                    throw SampleCompileError(.invalidFormat, "log-format variable '\(name)' is only available in HTTP mode")
+                    throw SampleCompileError(
+                        .invalidFormat, "log-format variable '\(name)' is only available in HTTP mode")
                 }
                 if variable == .globalOptions {
                     flags = nodeFlags
@@ -170,16 +179,19 @@ public struct LogFormat: Sendable {
                 i = end
                 continue
             }
-            if (bytes[j] >= 0x30 && bytes[j] <= 0x39) || bytes[j] == UInt8(ascii: " ") || bytes[j] == UInt8(ascii: "\t") {
+            if (bytes[j] >= 0x30 && bytes[j] <= 0x39) || bytes[j] == UInt8(ascii: " ") || bytes[j] == UInt8(ascii: "\t")
+            {
                 throw SampleCompileError(
                     .invalidFormat,
-                    "unexpected '\(String(UnicodeScalar(bytes[j])))' after '%' at position \(i); write '%%' for a literal '%'")
+                    "unexpected '\(String(UnicodeScalar(bytes[j])))' after '%' at position \(i); "
+                        + "write '%%' for a literal '%'"
+                )
             }
             // Any other character after '%' is kept as literal text, the '%' itself is dropped.
             i = j
         }
         flush()
-        return nodes
+        return (nodes, literals, expressions)
     }
 
     static func applyFlags(_ text: String, to flags: Flags) -> Flags {

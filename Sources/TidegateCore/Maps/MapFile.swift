@@ -1,12 +1,13 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A map or pattern file loaded once at configuration time.
 ///
-/// Map files hold `key value` lines (the key is the first word, the value the rest of the line);
+/// Map files hold `key value` lines (the key is the first word, the value the rest of the line
+/// without trailing blanks);
 /// pattern files (`acl ... -f`) hold one pattern per line. In both, leading blanks are skipped and
 /// empty lines and lines starting with `#` are ignored, as HAProxy does.
 public final class MapFile: Sendable {
@@ -31,7 +32,8 @@ public final class MapFile: Sendable {
     /// Reads `path` as a map (`asMap`: key and value) or as a pattern list (whole line as key).
     public static func load(path: String, asMap: Bool) throws(SampleCompileError) -> MapFile {
         guard let bytes = readFile(path) else {
-            throw SampleCompileError(.file, "failed to open pattern file <\(path)>: \(String(cString: strerror(errno)))")
+            throw SampleCompileError(
+                .file, "failed to open pattern file <\(path)>: \(String(cString: strerror(errno)))")
         }
         return MapFile(path: path, entries: parse(bytes, asMap: asMap))
     }
@@ -52,13 +54,15 @@ public final class MapFile: Sendable {
             defer { i = end + 1 }
             if start == lineEnd || bytes[start] == UInt8(ascii: "#") { continue }
             if !asMap {
-                entries.append(Entry(key: String(decoding: bytes[start..<lineEnd], as: UTF8.self), value: "", line: lineNumber))
+                entries.append(
+                    Entry(key: String(decoding: bytes[start..<lineEnd], as: UTF8.self), value: "", line: lineNumber))
                 continue
             }
             var keyEnd = start
             while keyEnd < lineEnd, bytes[keyEnd] != 0x20, bytes[keyEnd] != 0x09 { keyEnd += 1 }
             var valueStart = keyEnd
             while valueStart < lineEnd, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
+            while lineEnd > valueStart, bytes[lineEnd - 1] == 0x20 || bytes[lineEnd - 1] == 0x09 { lineEnd -= 1 }
             entries.append(
                 Entry(
                     key: String(decoding: bytes[start..<keyEnd], as: UTF8.self),

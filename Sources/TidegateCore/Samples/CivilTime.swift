@@ -1,9 +1,9 @@
 import NIOCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A broken-down calendar time (proleptic Gregorian), computed without the C library so that UTC
@@ -59,36 +59,36 @@ struct CivilTime: Sendable, Equatable {
     }
 
     /// Appends `Tue, 15 Nov 1994 08:12:31 GMT` (RFC 7231 IMF-fixdate).
-    func writeHTTPDate(to out: inout ByteBuffer) {
-        out.writeStaticString(CivilTime.dayNames[weekday])
-        out.writeStaticString(", ")
+    func writeHTTPDate<S: ByteSink>(to out: inout S) {
+        out.append(CivilTime.dayNames[weekday])
+        out.append(", ")
         SampleText.writePadded(day, width: 2, to: &out)
-        out.writeInteger(UInt8(ascii: " "))
-        out.writeStaticString(CivilTime.monthNames[month - 1])
-        out.writeInteger(UInt8(ascii: " "))
+        out.append(UInt8(ascii: " "))
+        out.append(CivilTime.monthNames[month - 1])
+        out.append(UInt8(ascii: " "))
         SampleText.writePadded(year, width: 4, to: &out)
-        out.writeInteger(UInt8(ascii: " "))
+        out.append(UInt8(ascii: " "))
         writeClock(to: &out)
-        out.writeStaticString(" GMT")
+        out.append(" GMT")
     }
 
     /// Appends `HH:MM:SS`.
-    func writeClock(to out: inout ByteBuffer) {
+    func writeClock<S: ByteSink>(to out: inout S) {
         SampleText.writePadded(hour, width: 2, to: &out)
-        out.writeInteger(UInt8(ascii: ":"))
+        out.append(UInt8(ascii: ":"))
         SampleText.writePadded(minute, width: 2, to: &out)
-        out.writeInteger(UInt8(ascii: ":"))
+        out.append(UInt8(ascii: ":"))
         SampleText.writePadded(second, width: 2, to: &out)
     }
 
     /// Appends HAProxy's log date `dd/Mmm/yyyy:HH:MM:SS`.
-    func writeLogDate(to out: inout ByteBuffer) {
+    func writeLogDate<S: ByteSink>(to out: inout S) {
         SampleText.writePadded(day, width: 2, to: &out)
-        out.writeInteger(UInt8(ascii: "/"))
-        out.writeStaticString(CivilTime.monthNames[month - 1])
-        out.writeInteger(UInt8(ascii: "/"))
+        out.append(UInt8(ascii: "/"))
+        out.append(CivilTime.monthNames[month - 1])
+        out.append(UInt8(ascii: "/"))
         SampleText.writePadded(year, width: 4, to: &out)
-        out.writeInteger(UInt8(ascii: ":"))
+        out.append(UInt8(ascii: ":"))
         writeClock(to: &out)
     }
 }

@@ -1,9 +1,9 @@
 import NIOCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A regular expression compiled once at configuration time and matched against bytes.
@@ -200,7 +200,10 @@ public final class CompiledRegex: @unchecked Sendable {
                 if c == UInt8(ascii: "\\") { return false }
                 if c == UInt8(ascii: "[") && i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: ":") {
                     // POSIX class such as [:alpha:]; PCRE reads it the same way.
-                    if let close = bytes[(i + 2)...].firstIndex(of: UInt8(ascii: "]")) { i = close + 1; continue }
+                    if let close = bytes[(i + 2)...].firstIndex(of: UInt8(ascii: "]")) {
+                        i = close + 1
+                        continue
+                    }
                 }
                 if c == UInt8(ascii: "]") { inBracket = false }
                 i += 1
@@ -264,7 +267,10 @@ struct RegexTemplate: Sendable {
             if c == UInt8(ascii: "\\"), i + 1 < bytes.count {
                 let next = bytes[i + 1]
                 if next >= 0x30 && next <= 0x39 {
-                    if !literal.isEmpty { parts.append(.literal(literal)); literal = [] }
+                    if !literal.isEmpty {
+                        parts.append(.literal(literal))
+                        literal = []
+                    }
                     parts.append(.group(Int(next - 0x30)))
                     i += 2
                     continue

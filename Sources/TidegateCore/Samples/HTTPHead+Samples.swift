@@ -46,23 +46,56 @@ extension HTTPHead {
     /// The `occurrence`-th value: positive counts from the first (1 is the first), negative from
     /// the last (-1 is the last).
     func value(named name: String?, occurrence: Int, split: Bool) -> ByteBuffer? {
-        var wanted = occurrence
-        if occurrence < 0 {
-            let total = valueCount(named: name, split: split)
-            wanted = total + occurrence + 1
-            if wanted <= 0 { return nil }
-        }
+        if occurrence < 0 { return valueFromEnd(named: name, position: -occurrence, split: split) }
         var seen = 0
         var result: ByteBuffer?
         forEachValue(named: name, split: split) { value in
             seen += 1
-            if seen == wanted {
+            if seen == occurrence {
                 result = value
                 return true
             }
             return false
         }
         return result
+    }
+
+    /// The `position`-th value counting from the last one (1 is the last), scanning backwards.
+    private func valueFromEnd(named name: String?, position: Int, split: Bool) -> ByteBuffer? {
+        var remaining = position
+        var index = fields.count - 1
+        while index >= 0 {
+            defer { index -= 1 }
+            guard field(index, matches: name) else { continue }
+            let value = valueBuffer(at: index)
+            if !split {
+                remaining -= 1
+                if remaining == 0 { return value }
+                continue
+            }
+            let base = value.readerIndex
+            let found: ByteBuffer? = value.withUnsafeReadableBytes { raw in
+                var end = raw.count
+                var i = raw.count
+                while i >= 0 {
+                    if i == 0 || raw[i - 1] == UInt8(ascii: ",") {
+                        remaining -= 1
+                        if remaining == 0 {
+                            var lo = i
+                            var hi = end
+                            while lo < hi, raw[lo] == 0x20 || raw[lo] == 0x09 { lo += 1 }
+                            while hi > lo, raw[hi - 1] == 0x20 || raw[hi - 1] == 0x09 { hi -= 1 }
+                            return lo == 0 && hi == raw.count ? value : value.getSlice(at: base + lo, length: hi - lo)!
+                        }
+                        end = i - 1
+                    }
+                    i -= 1
+                }
+                return nil
+            }
+            if let found { return found }
+        }
+        return nil
     }
 
     /// Splits a comma-separated field value into trimmed elements (quotes are not interpreted, as in
@@ -94,17 +127,20 @@ extension HTTPHead {
     /// The path of the request target (HAProxy's `path`): from the first slash after any
     /// `scheme://authority` up to the `?`; nil for `*` and authority-form targets.
     var pathBuffer: ByteBuffer? {
-        let target = targetBuffer
+        var target = ByteBuffer(targetBytes)
         guard let range = target.withUnsafeReadableBytes({ HTTPPathParser.pathRange($0) }) else { return nil }
-        return target.getSlice(at: target.readerIndex + range.lowerBound, length: range.count)
+        let start = target.readerIndex
+        target.moveWriterIndex(to: start + range.upperBound)
+        target.moveReaderIndex(to: start + range.lowerBound)
+        return target
     }
 
     /// The query string (after the first `?`), nil when there is no `?`.
     var queryBuffer: ByteBuffer? {
-        let target = targetBuffer
+        var target = ByteBuffer(targetBytes)
         guard let q = target.readableBytesView.firstIndex(of: UInt8(ascii: "?")) else { return nil }
-        let offset = q - target.readerIndex + 1
-        return target.getSlice(at: target.readerIndex + offset, length: target.readableBytes - offset)
+        target.moveReaderIndex(to: q + 1)
+        return target
     }
 
     /// The version number after `HTTP/` (`1.1`).

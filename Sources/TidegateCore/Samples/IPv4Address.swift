@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// An IPv4 address as a sample value, in host order (`10.0.0.1` is `0x0A00_0001`).
 public struct IPv4Address: Sendable, Hashable, Comparable, CustomStringConvertible {
@@ -51,8 +52,10 @@ public struct IPv4Address: Sendable, Hashable, Comparable, CustomStringConvertib
 
     /// The four bytes in network order.
     public var bytes: (UInt8, UInt8, UInt8, UInt8) {
-        (UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8),
-         UInt8(truncatingIfNeeded: value))
+        (
+            UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8),
+            UInt8(truncatingIfNeeded: value)
+        )
     }
 
     /// The address as an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`).
@@ -72,14 +75,17 @@ public struct IPv4Address: Sendable, Hashable, Comparable, CustomStringConvertib
 
     /// Appends the dotted-quad text to `buffer`.
     public func write(to buffer: inout ByteBuffer) {
+        writeText(to: &buffer)
+    }
+
+    func writeText<S: ByteSink>(to buffer: inout S) {
         let b = bytes
         SampleText.writeDecimal(UInt64(b.0), to: &buffer)
-        buffer.writeInteger(UInt8(ascii: "."))
+        buffer.append(UInt8(ascii: "."))
         SampleText.writeDecimal(UInt64(b.1), to: &buffer)
-        buffer.writeInteger(UInt8(ascii: "."))
+        buffer.append(UInt8(ascii: "."))
         SampleText.writeDecimal(UInt64(b.2), to: &buffer)
-        buffer.writeInteger(UInt8(ascii: "."))
+        buffer.append(UInt8(ascii: "."))
         SampleText.writeDecimal(UInt64(b.3), to: &buffer)
     }
 }
-

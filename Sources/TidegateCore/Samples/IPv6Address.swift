@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// An IPv6 address as a sample value: 128 bits, `high` holding the first eight bytes in network order.
 public struct IPv6Address: Sendable, Hashable, CustomStringConvertible {
@@ -98,6 +99,10 @@ public struct IPv6Address: Sendable, Hashable, CustomStringConvertible {
 
     /// Appends the text form produced by the system's `inet_ntop` (as HAProxy logs it).
     public func write(to buffer: inout ByteBuffer) {
+        writeText(to: &buffer)
+    }
+
+    func writeText<S: ByteSink>(to buffer: inout S) {
         var storage = in6_addr()
         let bytes = byteArray
         withUnsafeMutableBytes(of: &storage) { raw in
@@ -107,7 +112,7 @@ public struct IPv6Address: Sendable, Hashable, CustomStringConvertible {
             guard inet_ntop(AF_INET6, &storage, out.baseAddress!, 64) != nil else { return }
             var length = 0
             while length < 64 && out[length] != 0 { length += 1 }
-            buffer.writeBytes(UnsafeRawBufferPointer(start: out.baseAddress!, count: length))
+            buffer.append(contentsOf: UnsafeRawBufferPointer(start: out.baseAddress!, count: length))
         }
     }
 }

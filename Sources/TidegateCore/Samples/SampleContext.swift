@@ -3,9 +3,9 @@ import TidegateConfig
 import TidegateHTTP
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Everything sample fetches can look at for one client connection: addresses, proxy names,
@@ -33,6 +33,8 @@ public final class SampleContext {
     public var response: HTTPHead?
     /// Which head the current rules apply to.
     public var direction: Direction = .request
+    /// How many transactions preceded the current one on this connection (`http_first_req`).
+    public private(set) var transactionIndex = 0
     /// Set by `set-log-level silent`: the transaction must not be logged.
     public var logSilenced = false
     /// Bytes waiting in the request buffer (`req.len`, `REQ_CONTENT`).
@@ -72,6 +74,7 @@ public final class SampleContext {
         serverName = nil
         requestBufferLength = 0
         logSilenced = false
+        transactionIndex += 1
         variables.endTransaction()
         logInfo = StreamLogInfo()
     }

@@ -28,30 +28,36 @@ extension SampleConverterRegistry {
         register(operatorConverter("and") { a, b in a & b })
         register(operatorConverter("or") { a, b in a | b })
         register(operatorConverter("xor") { a, b in a ^ b })
-        register(.init(name: "neg", inputType: .sint, outputType: .sint) { input, _, _ in
-            guard case .sint(let v) = input else { return nil }
-            return .sint(v == .min ? .max : -v)
-        })
-        register(.init(name: "cpl", inputType: .sint, outputType: .sint) { input, _, _ in
-            guard case .sint(let v) = input else { return nil }
-            return .sint(~v)
-        })
-        register(.init(name: "not", inputType: .sint, outputType: .bool) { input, _, _ in
-            guard case .sint(let v) = input else { return nil }
-            return .bool(v == 0)
-        })
-        register(.init(name: "bool", inputType: .sint, outputType: .bool) { input, _, _ in
-            guard case .sint(let v) = input else { return nil }
-            return .bool(v != 0)
-        })
-        register(.init(name: "odd", inputType: .sint, outputType: .bool) { input, _, _ in
-            guard case .sint(let v) = input else { return nil }
-            return .bool(v & 1 == 1)
-        })
-        register(.init(name: "even", inputType: .sint, outputType: .bool) { input, _, _ in
-            guard case .sint(let v) = input else { return nil }
-            return .bool(v & 1 == 0)
-        })
+        register(
+            .init(name: "neg", inputType: .sint, outputType: .sint) { input, _, _ in
+                guard case .sint(let v) = input else { return nil }
+                return .sint(v == .min ? .max : -v)
+            })
+        register(
+            .init(name: "cpl", inputType: .sint, outputType: .sint) { input, _, _ in
+                guard case .sint(let v) = input else { return nil }
+                return .sint(~v)
+            })
+        register(
+            .init(name: "not", inputType: .sint, outputType: .bool) { input, _, _ in
+                guard case .sint(let v) = input else { return nil }
+                return .bool(v == 0)
+            })
+        register(
+            .init(name: "bool", inputType: .sint, outputType: .bool) { input, _, _ in
+                guard case .sint(let v) = input else { return nil }
+                return .bool(v != 0)
+            })
+        register(
+            .init(name: "odd", inputType: .sint, outputType: .bool) { input, _, _ in
+                guard case .sint(let v) = input else { return nil }
+                return .bool(v & 1 == 1)
+            })
+        register(
+            .init(name: "even", inputType: .sint, outputType: .bool) { input, _, _ in
+                guard case .sint(let v) = input else { return nil }
+                return .bool(v & 1 == 0)
+            })
     }
 
     static func saturatingAdd(_ a: Int64, _ b: Int64) -> Int64 {

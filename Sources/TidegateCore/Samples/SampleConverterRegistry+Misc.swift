@@ -2,9 +2,9 @@ import NIOCore
 import TidegateConfig
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension SampleConverterRegistry {
@@ -79,7 +79,9 @@ extension SampleConverterRegistry {
     static let offsetAndUnit: SampleFetchDescriptor.CompileArguments = { raw, _ throws(SampleCompileError) in
         var offset: Int64 = 0
         if let first = raw.first, !first.isEmpty {
-            guard let value = Int64(first) else { throw SampleCompileError(.invalidArgument, "invalid offset '\(first)'") }
+            guard let value = Int64(first) else {
+                throw SampleCompileError(.invalidArgument, "invalid offset '\(first)'")
+            }
             offset = value
         }
         let unit = raw.count > 1 ? raw[1] : "s"

@@ -4,32 +4,40 @@ import TidegateConfig
 extension SampleConverterRegistry {
     /// Case, length, encodings, field extraction, regsub, trimming, concatenation.
     mutating func registerStringConverters() {
-        register(.init(name: "lower", inputType: .str, outputType: .str) { input, _, _ in
-            .str(Self.mapBytes(input.buffer!, SampleText.lower))
-        })
-        register(.init(name: "upper", inputType: .str, outputType: .str) { input, _, _ in
-            .str(Self.mapBytes(input.buffer!, SampleText.upper))
-        })
-        register(.init(name: "length", inputType: .str, outputType: .sint) { input, _, _ in
-            .sint(Int64(input.buffer!.readableBytes))
-        })
-        register(.init(name: "hex", inputType: .bin, outputType: .str) { input, _, _ in
-            var out = ByteBuffer()
-            SampleText.writeHex(input.buffer!, to: &out)
-            return .str(out)
-        })
-        register(.init(name: "base64", inputType: .bin, outputType: .str) { input, _, _ in
-            .str(Base64.encode(input.buffer!, urlSafe: false))
-        })
-        register(.init(name: "ub64enc", inputType: .bin, outputType: .str) { input, _, _ in
-            .str(Base64.encode(input.buffer!, urlSafe: true))
-        })
-        register(.init(name: "b64dec", inputType: .str, outputType: .bin) { input, _, _ in
-            Base64.decode(input.buffer!, urlSafe: false).map { .bin($0) }
-        })
-        register(.init(name: "ub64dec", inputType: .str, outputType: .bin) { input, _, _ in
-            Base64.decode(input.buffer!, urlSafe: true).map { .bin($0) }
-        })
+        register(
+            .init(name: "lower", inputType: .str, outputType: .str) { input, _, _ in
+                .str(Self.mapBytes(input.buffer!, SampleText.lower))
+            })
+        register(
+            .init(name: "upper", inputType: .str, outputType: .str) { input, _, _ in
+                .str(Self.mapBytes(input.buffer!, SampleText.upper))
+            })
+        register(
+            .init(name: "length", inputType: .str, outputType: .sint) { input, _, _ in
+                .sint(Int64(input.buffer!.readableBytes))
+            })
+        register(
+            .init(name: "hex", inputType: .bin, outputType: .str) { input, _, _ in
+                var out = ByteBuffer()
+                SampleText.writeHex(input.buffer!, to: &out)
+                return .str(out)
+            })
+        register(
+            .init(name: "base64", inputType: .bin, outputType: .str) { input, _, _ in
+                .str(Base64.encode(input.buffer!, urlSafe: false))
+            })
+        register(
+            .init(name: "ub64enc", inputType: .bin, outputType: .str) { input, _, _ in
+                .str(Base64.encode(input.buffer!, urlSafe: true))
+            })
+        register(
+            .init(name: "b64dec", inputType: .str, outputType: .bin) { input, _, _ in
+                Base64.decode(input.buffer!, urlSafe: false).map { .bin($0) }
+            })
+        register(
+            .init(name: "ub64dec", inputType: .str, outputType: .bin) { input, _, _ in
+                Base64.decode(input.buffer!, urlSafe: true).map { .bin($0) }
+            })
         register(
             .init(
                 name: "url_dec", inputType: .str, outputType: .str, maximumArguments: 1, argumentKinds: [.integer]
@@ -45,7 +53,9 @@ extension SampleConverterRegistry {
                     guard let mode = modes[text] else {
                         throw SampleCompileError(
                             .invalidArgument,
-                            "unexpected input code type '\(text)'; allowed values are 'ascii', 'utf8', 'utf8s', 'utf8p' and 'utf8ps'")
+                            "unexpected input code type '\(text)'; "
+                                + "allowed values are 'ascii', 'utf8', 'utf8s', 'utf8p' and 'utf8ps'"
+                        )
                     }
                     return [.integer(Int64(mode))]
                 }
@@ -77,7 +87,8 @@ extension SampleConverterRegistry {
             ) { input, args, _ in
                 guard case .regex(let regex) = args[0], let template = args[1].stringValue else { return nil }
                 return .str(
-                    regex.substitute(input.buffer!, template: RegexTemplate(template), global: args[2].integerValue == 1))
+                    regex.substitute(
+                        input.buffer!, template: RegexTemplate(template), global: args[2].integerValue == 1))
             })
         register(
             .init(
@@ -243,8 +254,12 @@ extension SampleConverterRegistry {
                 let range = buffer.withUnsafeReadableBytes { raw in
                     delimiters.withUnsafeReadableBytes { delims in
                         words
-                            ? FieldExtraction.word(raw, index: Int(args[0].integerValue!), delimiters: delims, count: Int(args[2].integerValue!))
-                            : FieldExtraction.field(raw, index: Int(args[0].integerValue!), delimiters: delims, count: Int(args[2].integerValue!))
+                            ? FieldExtraction.word(
+                                raw, index: Int(args[0].integerValue!), delimiters: delims,
+                                count: Int(args[2].integerValue!))
+                            : FieldExtraction.field(
+                                raw, index: Int(args[0].integerValue!), delimiters: delims,
+                                count: Int(args[2].integerValue!))
                     }
                 }
                 guard let range else { return words ? .str(ByteBuffer()) : nil }
@@ -385,7 +400,8 @@ enum FieldExtraction {
 
 /// Base64 (RFC 4648), standard and URL-safe without padding.
 enum Base64 {
-    private static let standard: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    private static let standard: [UInt8] = Array(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     private static let urlSafe: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     static func encode(_ input: ByteBuffer, urlSafe: Bool) -> ByteBuffer {
@@ -408,7 +424,9 @@ enum Base64 {
                 if rest == 2 { v |= UInt32(raw[i + 1]) << 8 }
                 out.writeInteger(table[Int(v >> 18 & 63)])
                 out.writeInteger(table[Int(v >> 12 & 63)])
-                if rest == 2 { out.writeInteger(table[Int(v >> 6 & 63)]) } else if !urlSafe {
+                if rest == 2 {
+                    out.writeInteger(table[Int(v >> 6 & 63)])
+                } else if !urlSafe {
                     out.writeInteger(UInt8(ascii: "="))
                 }
                 if !urlSafe { out.writeInteger(UInt8(ascii: "=")) }

@@ -17,20 +17,56 @@ public struct SampleExpression: Sendable {
         }
     }
 
+    /// The compiled parts, shared by copies (copying an expression costs one reference count).
+    final class Program: Sendable {
+        let text: String
+        let fetch: SampleFetchDescriptor
+        let fetchFunction: SampleFetchDescriptor.Fetch
+        let iterateFunction: SampleFetchDescriptor.Iterate?
+        let fetchArguments: [SampleArgument]
+        let converters: [ConverterCall]
+        let outputType: SampleType
+
+        init(
+            text: String, fetch: SampleFetchDescriptor, fetchArguments: [SampleArgument],
+            converters: [ConverterCall], outputType: SampleType
+        ) {
+            self.text = text
+            self.fetch = fetch
+            self.fetchFunction = fetch.fetch
+            self.iterateFunction = fetch.iterate
+            self.fetchArguments = fetchArguments
+            self.converters = converters
+            self.outputType = outputType
+        }
+
+        @inline(__always)
+        func convert(_ input: Sample, _ context: SampleContext) -> Sample? {
+            var sample = input
+            var index = 0
+            while index < converters.count {
+                guard let next = converters[index].apply(sample, context) else { return nil }
+                sample = next
+                index += 1
+            }
+            return sample
+        }
+    }
+
+    let program: Program
+
     /// The expression as written.
-    public let text: String
-    let fetch: SampleFetchDescriptor
-    let fetchArguments: [SampleArgument]
-    let converters: [ConverterCall]
+    public var text: String { program.text }
+    var fetch: SampleFetchDescriptor { program.fetch }
     /// The type of the values the expression produces (`any` when only known at run time).
-    public let outputType: SampleType
+    public var outputType: SampleType { program.outputType }
 
     /// The fetch keyword's name.
     public var fetchName: String { fetch.name }
     /// What the fetch needs from the stream.
     public var requirements: SampleRequirements { fetch.requirements }
     /// Whether the fetch can produce several values (iterated by ACLs).
-    public var isMultiValued: Bool { fetch.iterate != nil }
+    public var isMultiValued: Bool { program.iterateFunction != nil }
 
     /// Compiles `text`, which must be a whole expression.
     public init(_ text: String, environment: SampleCompileEnvironment = .standard) throws(SampleCompileError) {
@@ -47,11 +83,8 @@ public struct SampleExpression: Sendable {
         text: String, fetch: SampleFetchDescriptor, fetchArguments: [SampleArgument], converters: [ConverterCall],
         outputType: SampleType
     ) {
-        self.text = text
-        self.fetch = fetch
-        self.fetchArguments = fetchArguments
-        self.converters = converters
-        self.outputType = outputType
+        program = Program(
+            text: text, fetch: fetch, fetchArguments: fetchArguments, converters: converters, outputType: outputType)
     }
 
     // MARK: - Evaluation
@@ -60,14 +93,10 @@ public struct SampleExpression: Sendable {
     /// as `hdr`, the occurrence the keyword documents — usually the last), or nil when the fetch or a
     /// converter has no result.
     public func evaluate(in context: SampleContext) -> Sample? {
-        guard var sample = fetch.fetch(context, fetchArguments) else { return nil }
-        var index = 0
-        while index < converters.count {
-            guard let next = converters[index].apply(sample, context) else { return nil }
-            sample = next
-            index += 1
-        }
-        return sample
+        let program = self.program
+        guard let sample = program.fetchFunction(context, program.fetchArguments) else { return nil }
+        if program.converters.isEmpty { return sample }
+        return program.convert(sample, context)
     }
 
     /// The value cast to `type`.
@@ -78,18 +107,17 @@ public struct SampleExpression: Sendable {
     /// Calls `body` with every value, converters applied, until it returns true (ACL semantics:
     /// every occurrence of a header is tried). Values whose conversion fails are skipped.
     public func forEachValue(in context: SampleContext, _ body: (Sample) -> Bool) {
-        guard let iterate = fetch.iterate else {
+        let program = self.program
+        guard let iterate = program.iterateFunction else {
             if let value = evaluate(in: context) { _ = body(value) }
             return
         }
-        iterate(context, fetchArguments) { raw in
-            var sample = raw
-            var index = 0
-            while index < converters.count {
-                guard let next = converters[index].apply(sample, context) else { return false }
-                sample = next
-                index += 1
-            }
+        if program.converters.isEmpty {
+            iterate(context, program.fetchArguments, body)
+            return
+        }
+        iterate(context, program.fetchArguments) { raw in
+            guard let sample = program.convert(raw, context) else { return false }
             return body(sample)
         }
     }
@@ -122,7 +150,9 @@ public struct SampleExpression: Sendable {
             position += 1
             let convName = readKeyword(bytes, &position)
             guard !convName.isEmpty else {
-                throw SampleCompileError(.syntax, "missing converter name after ',' in '\(String(decoding: bytes[start..<position], as: UTF8.self))'")
+                throw SampleCompileError(
+                    .syntax,
+                    "missing converter name after ',' in '\(String(decoding: bytes[start..<position], as: UTF8.self))'")
             }
             guard let converter = environment.converters.descriptor(named: convName) else {
                 throw SampleCompileError(.unknownConverter, "unknown converter '\(convName)'")
@@ -135,7 +165,9 @@ public struct SampleExpression: Sendable {
             guard type.canCast(to: converter.inputType) else {
                 throw SampleCompileError(
                     .incompatibleConverter,
-                    "converter '\(convName)' cannot be applied to a sample of type '\(type)' (it expects '\(converter.inputType)')")
+                    "converter '\(convName)' cannot be applied to a sample of type '\(type)' "
+                        + "(it expects '\(converter.inputType)')"
+                )
             }
             converters.append(ConverterCall(descriptor: converter, arguments: convArguments))
             if !converter.passesInputType { type = converter.outputType }
@@ -259,7 +291,8 @@ public struct SampleExpression: Sendable {
             if text.isEmpty { return .none }
             guard let value = Int64(text) else {
                 throw SampleCompileError(
-                    .invalidArgument, "\(what) : failed to parse '\(text)' as type signed integer (argument \(index + 1))")
+                    .invalidArgument,
+                    "\(what) : failed to parse '\(text)' as type signed integer (argument \(index + 1))")
             }
             return .integer(value)
         case .variable:

@@ -78,16 +78,18 @@ extension SampleFetchRegistry {
         register(
             .init(
                 name: "base", outputType: .str, requirements: .httpRequest,
-                fetch: { context, _ in
-                    guard let request = context.request else { return nil }
-                    let path = request.pathBuffer
-                    guard let hostIndex = request.firstIndex(named: "host") else { return path.map { .str($0) } }
-                    var out = request.valueBuffer(at: hostIndex)
-                    if var path {
-                        out.writeBuffer(&path)
-                    }
-                    return .str(out)
+                fetch: { context, _ in Self.baseFetch(context) }))
+        register(
+            .init(
+                name: "base32", outputType: .sint, requirements: .httpRequest,
+                fetch: { context, args in
+                    guard case .str(let base)? = Self.baseFetch(context) else { return nil }
+                    return .sint(Int64(HashFunction.avalanche(base.withUnsafeReadableBytes { HashFunction.sdbm($0) })))
                 }))
+        register(
+            .init(
+                name: "http_first_req", outputType: .bool, requirements: .httpRequest,
+                fetch: { context, _ in .bool(context.transactionIndex == 0) }))
         for name in ["url_param", "urlp"] {
             register(urlParameterFetch(name, value: Self.stringValue, type: .str))
         }
@@ -121,9 +123,34 @@ extension SampleFetchRegistry {
                     name: name, outputType: .sint,
                     fetch: { context, _ in .sint(Int64(context.requestBufferLength)) }))
         }
+        for (name, response) in [("capture.req.hdr", false), ("capture.res.hdr", true)] {
+            register(
+                .init(
+                    name: name, outputType: .str, minimumArguments: 1, maximumArguments: 1, argumentKinds: [.integer],
+                    fetch: { context, args in
+                        let captures =
+                            response ? context.logInfo.capturedResponseHeaders : context.logInfo.capturedRequestHeaders
+                        guard let index = args[0].integerValue, let captures, index >= 0, Int(index) < captures.count,
+                            let value = captures[Int(index)]
+                        else { return nil }
+                        return .string(value)
+                    }))
+        }
         register(requestLinePart("capture.req.method", part: 0))
         register(requestLinePart("capture.req.uri", part: 1))
         register(requestLinePart("capture.req.ver", part: 2))
+    }
+
+    /// `base`: the first Host header followed by the path.
+    static func baseFetch(_ context: SampleContext) -> Sample? {
+        guard let request = context.request else { return nil }
+        let path = request.pathBuffer
+        guard let hostIndex = request.firstIndex(named: "host") else { return path.map { .str($0) } }
+        var out = request.valueBuffer(at: hostIndex)
+        if var path {
+            out.writeBuffer(&path)
+        }
+        return .str(out)
     }
 
     // MARK: - Value shapes
@@ -176,7 +203,9 @@ extension SampleFetchRegistry {
             fetch: { context, args in
                 guard let head = selector.head(context) else { return nil }
                 let occurrence = Int(args[1].integerValue ?? 0)
-                guard let raw = head.value(named: args[0].stringValue, occurrence: occurrence == 0 ? -1 : occurrence, split: split)
+                guard
+                    let raw = head.value(
+                        named: args[0].stringValue, occurrence: occurrence == 0 ? -1 : occurrence, split: split)
                 else { return nil }
                 return value(raw)
             },
@@ -215,10 +244,11 @@ extension SampleFetchRegistry {
             name: name, outputType: .str, requirements: selector.requirement, maximumArguments: 1,
             fetch: { context, args in
                 guard let head = selector.head(context) else { return nil }
-                let delimiter = args[0].stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? ","
+                // Only the first character of the delimiter counts.
+                let delimiter = args[0].stringValue?.utf8.first ?? UInt8(ascii: ",")
                 var out = ByteBuffer()
                 for index in head.fields.indices {
-                    if index > 0 { out.writeString(delimiter) }
+                    if index > 0 { out.writeInteger(delimiter) }
                     out.writeString(head.name(at: index))
                 }
                 return .str(out)
@@ -252,7 +282,9 @@ extension SampleFetchRegistry {
                             var nameEnd = eq
                             while nameEnd > lo, raw[nameEnd - 1] == 0x20 || raw[nameEnd - 1] == 0x09 { nameEnd -= 1 }
                             var valueStart = eq < hi ? eq + 1 : hi
-                            while valueStart < hi, raw[valueStart] == 0x20 || raw[valueStart] == 0x09 { valueStart += 1 }
+                            while valueStart < hi, raw[valueStart] == 0x20 || raw[valueStart] == 0x09 {
+                                valueStart += 1
+                            }
                             let nameMatches =
                                 name == nil
                                 || (nameEnd - lo == wantedBytes.count
@@ -323,11 +355,15 @@ extension SampleFetchRegistry {
     // MARK: URL parameters
 
     /// Calls `body` with the value of each query parameter named `name` (every one when nil).
-    /// Parameters are separated by `&`, `;` or `delimiter`.
+    /// Parameters start after the first `?` or `delimiter` and are separated by `&`, `;` or `delimiter`.
     static func forEachURLParameter(
         _ head: HTTPHead, name: String?, delimiter: UInt8, ignoreCase: Bool, _ body: (ByteBuffer) -> Bool
     ) {
-        guard let query = head.queryBuffer else { return }
+        // The parameters begin after the first '?' or delimiter of the target.
+        var query = head.targetBuffer
+        guard let start = query.readableBytesView.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == delimiter })
+        else { return }
+        query.moveReaderIndex(to: start + 1)
         let base = query.readerIndex
         var wanted = name ?? ""
         wanted.withUTF8 { wantedBytes in

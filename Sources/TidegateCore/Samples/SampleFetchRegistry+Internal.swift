@@ -2,9 +2,9 @@ import NIOCore
 import TidegateConfig
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension SampleFetchRegistry {
@@ -91,7 +91,8 @@ extension SampleFetchRegistry {
                 compileArguments: { raw, _ throws(SampleCompileError) in
                     let version = raw.first.flatMap { $0.isEmpty ? nil : Int64($0) } ?? 4
                     guard version == 4 || version == 7 else {
-                        throw SampleCompileError(.invalidArgument, "unsupported UUID version \(raw[0]) (expects 4 or 7)")
+                        throw SampleCompileError(
+                            .invalidArgument, "unsupported UUID version \(raw[0]) (expects 4 or 7)")
                     }
                     return [.integer(version)]
                 },
@@ -112,7 +113,8 @@ extension SampleFetchRegistry {
             .init(
                 name: "nbsrv", outputType: .sint, maximumArguments: 1,
                 fetch: { context, args in
-                    let backend = args[0].stringValue.flatMap { $0.isEmpty ? nil : $0 }
+                    let backend =
+                        args[0].stringValue.flatMap { $0.isEmpty ? nil : $0 }
                         ?? context.backendName ?? context.frontendName
                     guard let count = context.directory?.usableServerCount(backend: backend) else { return nil }
                     return .sint(Int64(count))

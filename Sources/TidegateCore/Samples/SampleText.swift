@@ -6,9 +6,9 @@ enum SampleText {
 
     /// Appends the decimal form of `value`.
     @inline(__always)
-    static func writeDecimal(_ value: Int64, to buffer: inout ByteBuffer) {
+    static func writeDecimal<S: ByteSink>(_ value: Int64, to buffer: inout S) {
         if value < 0 {
-            buffer.writeInteger(UInt8(ascii: "-"))
+            buffer.append(UInt8(ascii: "-"))
             writeDecimal(value.magnitude, to: &buffer)
         } else {
             writeDecimal(UInt64(value), to: &buffer)
@@ -17,14 +17,14 @@ enum SampleText {
 
     /// Appends the decimal form of `value`.
     @inline(__always)
-    static func writeDecimal(_ value: Int, to buffer: inout ByteBuffer) {
+    static func writeDecimal<S: ByteSink>(_ value: Int, to buffer: inout S) {
         writeDecimal(Int64(value), to: &buffer)
     }
 
     /// Appends the decimal form of `value`.
-    static func writeDecimal(_ value: UInt64, to buffer: inout ByteBuffer) {
+    static func writeDecimal<S: ByteSink>(_ value: UInt64, to buffer: inout S) {
         if value < 10 {
-            buffer.writeInteger(UInt8(truncatingIfNeeded: value) &+ 0x30)
+            buffer.append(UInt8(truncatingIfNeeded: value) &+ 0x30)
             return
         }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
@@ -35,12 +35,12 @@ enum SampleText {
                 digits[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
                 v /= 10
             }
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(digits)[i..<20]))
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(digits)[i..<20]))
         }
     }
 
     /// Appends `value` in decimal, left-padded with zeros to `width` digits.
-    static func writePadded(_ value: Int, width: Int, to buffer: inout ByteBuffer) {
+    static func writePadded<S: ByteSink>(_ value: Int, width: Int, to buffer: inout S) {
         var digits = 1
         var limit = 10
         while value >= limit && digits < 19 {
@@ -48,7 +48,7 @@ enum SampleText {
             limit *= 10
         }
         if digits < width {
-            for _ in 0..<(width - digits) { buffer.writeInteger(UInt8(ascii: "0")) }
+            for _ in 0..<(width - digits) { buffer.append(UInt8(ascii: "0")) }
         }
         writeDecimal(Int64(value), to: &buffer)
     }
