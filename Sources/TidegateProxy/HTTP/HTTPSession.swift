@@ -34,8 +34,10 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     let stream: StreamContext
     private var context: ChannelHandlerContext!
     private var phase = Phase.waitingRequest
-    private var inbound = ByteBuffer()
-    private var serverInbound = ByteBuffer()
+    private var inbound = HTTPSession.emptyBuffer
+    private var serverInbound = HTTPSession.emptyBuffer
+    /// Assigned to a fully consumed receive buffer so its storage goes back to NIO's pool.
+    private static let emptyBuffer = ByteBuffer()
     private var parser: HTTPHeadParser
     private var responseParser: HTTPHeadParser
     private var txn: HTTPTransaction?
@@ -116,6 +118,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
                 inbound.writeBuffer(&buffer)
             }
             process()
+            if inbound.readableBytes == 0 { inbound = Self.emptyBuffer }
         }
     }
 
@@ -470,9 +473,13 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         if transaction.attempts <= backend.retries {
             // HAProxy retries the same server, and redispatches the last retry with `option redispatch`.
             let redispatch = backend.redispatch && transaction.attempts == backend.retries
-            assignServer(avoiding: redispatch ? failed : nil)
-            if !redispatch, txn?.server == nil, txn?.serverPhase != .queued, phase == .active {
-                return
+            if !redispatch && failed.isUsable && failed.tryAcquireSlot() {
+                transaction.server = failed
+                transaction.attempts += 1
+                transaction.connectStartedAt = .now()
+                connect(to: failed, backend: backend)
+            } else {
+                assignServer(avoiding: failed)
             }
         } else {
             txn!.terminate("S", "C")
@@ -600,6 +607,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     private func parseResponseHeads() {
         while let transaction = txn, transaction.serverPhase == .waitingResponse {
             let parsed: HTTPHead?
+            let headStart = serverInbound.readerIndex
             do {
                 parsed = try responseParser.parse(&serverInbound, kind: .response)
             } catch {
@@ -676,35 +684,51 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             } else if head.firstIndex(named: "connection") != nil && !upgrade {
                 head.remove(named: "connection")
             }
-            let out: ByteBuffer
-            if let verbatim = head.unmodifiedBytes {
-                out = verbatim
+            var out: ByteBuffer
+            let verbatim = head.unmodifiedBytes != nil
+            if let unmodified = head.unmodifiedBytes {
+                out = unmodified
             } else {
                 var rewritten = context.channel.allocator.buffer(capacity: head.receivedLength + 64)
                 head.write(to: &rewritten)
                 out = rewritten
             }
-            transaction.bytesToClient += UInt64(out.readableBytes)
+            let headLength = head.receivedLength
             transaction.serverWantsClose = head.connectionOptions.close
             stream.samples.response = consume head
             transaction.serverPhase = upgrade ? .done : .responseBody
-            txn = transaction
-            context.write(wrapOutboundOut(out), promise: nil)
             if upgrade {
+                transaction.bytesToClient += UInt64(out.readableBytes)
+                context.write(wrapOutboundOut(out), promise: nil)
                 enterTunnel()
                 return
             }
-            if transaction.responseBody.isComplete {
-                if serverInbound.readableBytes > 0 { markServerNotReusable() }
-                serverInbound = ByteBuffer()
-                responseComplete()
+            // Body bytes that came with the head: an unedited head and its body leave in one write.
+            var body: ByteBuffer?
+            do {
+                body = try transaction.responseBody.take(from: &serverInbound)
+            } catch {
+                transaction.terminate("S", "D")
+                abortTransaction()
+                close()
                 return
             }
-            // Body bytes that came with the head.
-            if serverInbound.readableBytes > 0 {
-                let rest = serverInbound
-                serverInbound = ByteBuffer()
-                if let server { serverConnection(server, didRead: rest) }
+            if let bodySlice = body, verbatim,
+                let combined = serverInbound.getSlice(at: headStart, length: headLength + bodySlice.readableBytes)
+            {
+                out = combined
+                body = nil
+            }
+            transaction.bytesToClient += UInt64(out.readableBytes + (body?.readableBytes ?? 0))
+            context.write(wrapOutboundOut(out), promise: nil)
+            if let body { context.write(wrapOutboundOut(body), promise: nil) }
+            if serverInbound.readableBytes == 0 {
+                serverInbound = Self.emptyBuffer
+            }
+            if transaction.responseBody.isComplete {
+                if serverInbound.readableBytes > 0 { markServerNotReusable() }
+                serverInbound = Self.emptyBuffer
+                responseComplete()
             }
             return
         }
@@ -811,7 +835,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             }
         }
         serverReusable = true
-        serverInbound = ByteBuffer()
+        serverInbound = Self.emptyBuffer
         releaseServerSlot()
         emitLog(transaction)
         txn = nil

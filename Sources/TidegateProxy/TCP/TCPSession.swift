@@ -208,8 +208,13 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
     private func connectFailed(_ failed: Server, backend: BackendRuntime) {
         releaseSlot()
         if attempts <= backend.retries {
+            // HAProxy retries the same server, and redispatches the last retry with `option redispatch`.
             let redispatch = backend.redispatch && attempts == backend.retries
-            assignServer(avoiding: redispatch ? failed : nil)
+            if !redispatch && failed.isUsable && failed.tryAcquireSlot() {
+                connect(failed, backend: backend)
+            } else {
+                assignServer(avoiding: failed)
+            }
         } else {
             terminate("S", "C")
             close()
