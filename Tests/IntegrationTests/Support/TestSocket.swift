@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 
 #if canImport(Glibc)
@@ -135,7 +136,42 @@ final class TestSocket: @unchecked Sendable {
 
 /// Picks a TCP port nobody listens on: binds port 0, reads the number, closes.
 enum FreePort {
+    /// Ports handed out by this process: never twice, since two tidegate processes may bind the same
+    /// port (SO_REUSEPORT, as HAProxy does) and would then share each other's connections.
+    private static let issued = Mutex<Set<Int>>([])
+
+    /// A free loopback port below the kernel's ephemeral range (so no `bind(0)` or outgoing
+    /// connection of a concurrently running test can take it before tidegate binds it).
     static func next() throws -> Int {
+        for _ in 0..<1000 {
+            let candidate = Int.random(in: 20000..<32000)
+            let fresh = issued.withLock { $0.insert(candidate).inserted }
+            if fresh, isFree(candidate) { return candidate }
+        }
+        throw SocketError(operation: "no free port", code: EADDRINUSE)
+    }
+
+    private static func isFree(_ port: Int) -> Bool {
+        #if canImport(Glibc)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        #else
+            let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { return false }
+        defer { _ = posixClose(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        } == 0
+    }
+
+    /// A port the kernel picks (used where any free port will do).
+    static func kernelAssigned() throws -> Int {
         #if canImport(Glibc)
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         #else
