@@ -93,7 +93,7 @@ public final class ProxyServer: Sendable {
                 return
             default:
                 logger.info("hard stop (signal \(signal))")
-                plan.runtime.beginStopping()
+                plan.runtime.beginHardStop()
                 await listeners.close()
                 try? await group.shutdownGracefully()
                 return

@@ -758,6 +758,12 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         guard connection === server else { return }
         server = nil
         connection.close()
+        if loop.runtime.isHardStopping {
+            txn?.terminate("K", "D")
+            abortTransaction()
+            close()
+            return
+        }
         if phase == .tunnel {
             context.flush()
             close()

@@ -27,6 +27,7 @@ public final class ProxyRuntime: Sendable {
     public let maxConnections: Int
     private let current = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
+    private let hardStopping = Atomic<Bool>(false)
 
     public init(frontends: [FrontendRuntime], backends: [BackendRuntime], tuning: Tuning, maxConnections: Int) {
         self.frontends = frontends
@@ -39,6 +40,13 @@ public final class ProxyRuntime: Sendable {
     /// Set on soft stop: keep-alive connections close after their current response.
     public var isStopping: Bool { stopping.load(ordering: .relaxed) }
     public func beginStopping() { stopping.store(true, ordering: .relaxed) }
+
+    /// Set on hard stop: connections are closed as they are, nothing more is sent (as HAProxy).
+    public var isHardStopping: Bool { hardStopping.load(ordering: .relaxed) }
+    public func beginHardStop() {
+        stopping.store(true, ordering: .relaxed)
+        hardStopping.store(true, ordering: .relaxed)
+    }
 
     /// Process-wide current connections (HAProxy's `%ac`).
     public var currentConnections: Int { current.load(ordering: .relaxed) }
