@@ -48,6 +48,7 @@ public final class ProxyServer: Sendable {
         let loops = LoopDirectory(contexts)
         // Signals are trapped before binding so an early SIGUSR1 from a reloading successor is not lost.
         let signals = SignalStream(trapping: [SIGUSR1, SIGTERM, SIGINT, SIGTTOU, SIGTTIN])
+        listeners.installAdmission(runtime: plan.runtime)
         do {
             for frontend in plan.runtime.frontends {
                 try await frontend.log?.open(on: group.next())

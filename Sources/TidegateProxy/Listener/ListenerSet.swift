@@ -41,6 +41,18 @@ public struct ListenAddress: Sendable, CustomStringConvertible {
 /// inherited sockets have one socket whose connections are spread over the loops.
 final class ListenerSet: Sendable {
     private let channels = Mutex<[any Channel]>([])
+    /// Listening channels per frontend name (for a frontend's `maxconn`).
+    private let channelsByFrontend = Mutex<[String: [any Channel]]>([:])
+    /// Why accepting is paused: the operator (SIGTTOU), the global limit, frontend limits.
+    private let pauses = Mutex<PauseReasons>(PauseReasons())
+
+    private struct PauseReasons {
+        var manual = false
+        var global = false
+        var frontends: Set<String> = []
+
+        func isPaused(_ frontend: String) -> Bool { manual || global || frontends.contains(frontend) }
+    }
     /// Listening descriptors by address key, offered to the next process on reload.
     private let descriptors = Mutex<[ListenerHandoff.Entry]>([])
     /// Sockets received from the previous process, not yet used.
@@ -70,7 +82,7 @@ final class ListenerSet: Sendable {
     /// The listening sockets, for `ListenerHandoff`.
     var handoffEntries: [ListenerHandoff.Entry] { descriptors.withLock { $0 } }
 
-    private func adopt(_ fd: Int32, key: String, bootstrap: ServerBootstrap) async throws {
+    private func adopt(_ fd: Int32, key: String, bootstrap: ServerBootstrap) async throws -> any Channel {
         let channel: any Channel
         do {
             channel = try await bootstrap.withBoundSocket(fd).get()
@@ -80,6 +92,46 @@ final class ListenerSet: Sendable {
         }
         channels.withLock { $0.append(channel) }
         descriptors.withLock { $0.append(ListenerHandoff.Entry(key: key, fd: fd)) }
+        return channel
+    }
+
+    private func register(_ channel: any Channel, frontend: String) {
+        channelsByFrontend.withLock { $0[frontend, default: []].append(channel) }
+    }
+
+    /// Connects the `maxconn` admission controls to these listeners. Call once before binding.
+    func installAdmission(runtime: ProxyRuntime) {
+        runtime.admission.install(
+            pause: { [self] in updatePauses { $0.global = true } },
+            resume: { [self] in updatePauses { $0.global = false } })
+        for frontend in runtime.frontends {
+            let name = frontend.name
+            frontend.admission.install(
+                pause: { [self] in updatePauses { $0.frontends.insert(name) } },
+                resume: { [self] in updatePauses { $0.frontends.remove(name) } })
+        }
+    }
+
+    /// Applies a change of pause reasons to every listener whose state changes.
+    private func updatePauses(_ change: (inout PauseReasons) -> Void) {
+        let (before, after) = pauses.withLock { reasons -> (PauseReasons, PauseReasons) in
+            let old = reasons
+            change(&reasons)
+            return (old, reasons)
+        }
+        let byFrontend = channelsByFrontend.withLock { $0 }
+        for (frontend, list) in byFrontend {
+            let wasPaused = before.isPaused(frontend)
+            let isPaused = after.isPaused(frontend)
+            guard wasPaused != isPaused else { continue }
+            for channel in list {
+                if isPaused {
+                    channel.setOption(.autoRead, value: false).whenFailure { _ in }
+                } else {
+                    channel.setOption(.autoRead, value: true).whenSuccess { channel.read() }
+                }
+            }
+        }
     }
 
     /// Binds `address` for `frontend`; `makeHandler` builds the stream handler of an accepted connection.
@@ -108,7 +160,7 @@ final class ListenerSet: Sendable {
                     // One read per readiness event: a second read would almost always be EAGAIN.
                     .childChannelOption(.maxMessagesPerRead, value: 1)
                     .childChannelInitializer(initializer)
-                try await adopt(fd, key: key, bootstrap: bootstrap)
+                register(try await adopt(fd, key: key, bootstrap: bootstrap), frontend: frontend.name)
             }
         case .unix(let path, let mode):
             let key = "unix:\(path)"
@@ -118,7 +170,7 @@ final class ListenerSet: Sendable {
                 let bootstrap = ServerBootstrap(group: loops.all[0].eventLoop, childGroup: group)
                     .childChannelOption(.allowRemoteHalfClosure, value: true)
                     .childChannelInitializer(initializer)
-                try await adopt(fd, key: key, bootstrap: bootstrap)
+                register(try await adopt(fd, key: key, bootstrap: bootstrap), frontend: frontend.name)
             }
         case .inherited(let fd):
             let bootstrap = ServerBootstrap(group: loops.all[0].eventLoop, childGroup: group)
@@ -127,6 +179,7 @@ final class ListenerSet: Sendable {
                 .childChannelInitializer(initializer)
             let channel = try await bootstrap.withBoundSocket(fd).get()
             channels.withLock { $0.append(channel) }
+            register(channel, frontend: frontend.name)
         }
         logger.debug("listening", metadata: ["tg.frontend": "\(frontend.name)", "tg.address": "\(address)"])
     }
@@ -134,15 +187,8 @@ final class ListenerSet: Sendable {
     private static func setUpAccepted(
         _ channel: any Channel, frontend: FrontendRuntime, runtime: ProxyRuntime, loops: LoopDirectory
     ) throws {
-        guard runtime.admitConnection() else {
-            channel.close(promise: nil)
-            return
-        }
-        guard frontend.admitConnection() else {
-            runtime.connectionClosed()
-            channel.close(promise: nil)
-            return
-        }
+        runtime.connectionOpened()
+        frontend.connectionOpened()
         let loop = loops.context(for: channel.eventLoop)
         let stream = StreamContext(
             frontendName: frontend.name, clientAddress: channel.remoteAddress, localAddress: channel.localAddress,
@@ -167,6 +213,7 @@ final class ListenerSet: Sendable {
     /// sockets are handed to a new process. The returned future completes once every listener is paused.
     @discardableResult
     func pause() -> EventLoopFuture<Void>? {
+        pauses.withLock { $0.manual = true }
         let all = channels.withLock { $0 }
         guard let first = all.first else { return nil }
         let paused = all.map { $0.setOption(.autoRead, value: false) }
@@ -175,9 +222,7 @@ final class ListenerSet: Sendable {
 
     /// Accepts again after `pause()` — SIGTTIN.
     func resume() {
-        for channel in channels.withLock({ $0 }) {
-            channel.setOption(.autoRead, value: true).whenSuccess { channel.read() }
-        }
+        updatePauses { $0.manual = false }
     }
 
     /// Closes every listening socket.

@@ -22,6 +22,8 @@ public final class FrontendRuntime: Sendable {
     public let forwardFor: ForwardFor?
     private let current = Atomic<Int>(0)
     private let total = Atomic<Int>(0)
+    /// Pauses this frontend's listeners while its `maxconn` is reached.
+    let admission = AdmissionControl()
 
     public init(
         proxyID: Int, name: String, mode: ProxyMode, timeouts: StreamTimeouts, maxConnections: Int,
@@ -45,18 +47,17 @@ public final class FrontendRuntime: Sendable {
     public var currentConnections: Int { current.load(ordering: .relaxed) }
     public var totalConnections: Int { total.load(ordering: .relaxed) }
 
-    /// Counts a new connection; false (and nothing counted) when at `maxconn`.
-    func admitConnection() -> Bool {
+    /// Counts an accepted connection; at `maxconn`, this frontend's listeners stop accepting.
+    func connectionOpened() {
         let now = current.wrappingAdd(1, ordering: .relaxed).newValue
-        if maxConnections > 0 && now > maxConnections {
-            current.wrappingSubtract(1, ordering: .relaxed)
-            return false
-        }
         total.wrappingAdd(1, ordering: .relaxed)
-        return true
+        if maxConnections > 0 && now >= maxConnections { admission.limitReached() }
     }
 
-    func connectionClosed() { current.wrappingSubtract(1, ordering: .relaxed) }
+    func connectionClosed() {
+        let now = current.wrappingSubtract(1, ordering: .relaxed).newValue
+        if maxConnections > 0 && now < maxConnections { admission.belowLimit() }
+    }
 }
 
 /// The bodies answered for each status, from `errorfile` or HAProxy's defaults.

@@ -26,6 +26,8 @@ public final class ProxyRuntime: Sendable {
     /// Global `maxconn` (0 = no limit).
     public let maxConnections: Int
     private let current = Atomic<Int>(0)
+    /// Pauses every listener while the global `maxconn` is reached.
+    let admission = AdmissionControl()
     private let stopping = Atomic<Bool>(false)
     private let hardStopping = Atomic<Bool>(false)
 
@@ -51,16 +53,16 @@ public final class ProxyRuntime: Sendable {
     /// Process-wide current connections (HAProxy's `%ac`).
     public var currentConnections: Int { current.load(ordering: .relaxed) }
 
-    func admitConnection() -> Bool {
+    /// Counts an accepted connection; at the limit, the listeners stop accepting.
+    func connectionOpened() {
         let now = current.wrappingAdd(1, ordering: .relaxed).newValue
-        if maxConnections > 0 && now > maxConnections {
-            current.wrappingSubtract(1, ordering: .relaxed)
-            return false
-        }
-        return true
+        if maxConnections > 0 && now >= maxConnections { admission.limitReached() }
     }
 
-    func connectionClosed() { current.wrappingSubtract(1, ordering: .relaxed) }
+    func connectionClosed() {
+        let now = current.wrappingSubtract(1, ordering: .relaxed).newValue
+        if maxConnections > 0 && now < maxConnections { admission.belowLimit() }
+    }
 
     public func backend(named name: String) -> BackendRuntime? { backends.first { $0.name == name } }
 }
