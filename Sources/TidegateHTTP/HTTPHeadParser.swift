@@ -254,16 +254,15 @@ public struct HTTPHeadParser: Sendable {
     }
 }
 
-/// RFC 9110 `tchar`.
+/// RFC 9110 `tchar`, as two 64-bit masks over ASCII (no table, no lazy global on the hot path).
 @inline(__always) func isTokenByte(_ byte: UInt8) -> Bool {
-    tokenTable[Int(byte)]
+    if byte < 64 { return (tokenMaskLow >> UInt64(byte)) & 1 != 0 }
+    if byte < 128 { return (tokenMaskHigh >> UInt64(byte - 64)) & 1 != 0 }
+    return false
 }
 
-private let tokenTable: [Bool] = {
-    var table = [Bool](repeating: false, count: 256)
-    for byte in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(byte)] = true }
-    for byte in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(byte)] = true }
-    for byte in UInt8(ascii: "A")...UInt8(ascii: "Z") { table[Int(byte)] = true }
-    for char in "!#$%&'*+-.^_`|~".utf8 { table[Int(char)] = true }
-    return table
-}()
+/// Bytes 0-63 that are token characters: ! # $ % & ' * + - . and 0-9.
+private let tokenMaskLow: UInt64 = 0x03ff6cfa00000000
+
+/// Bytes 64-127 that are token characters: A-Z ^ _ ` a-z | ~.
+private let tokenMaskHigh: UInt64 = 0x57ffffffc7fffffe

@@ -72,6 +72,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     private var queueTicket: QueueTicket?
     private var connectGeneration = 0
     private var lastActivity: NIODeadline
+    /// The time of the event being handled, read once per event (timestamps and timers use it).
+    private var eventTime: NIODeadline
     /// When the first byte of the request being read arrived.
     private var requestStartedAt: NIODeadline?
 
@@ -83,6 +85,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         self.parser = HTTPHeadParser(maxHeadSize: tuning.maxHeadSize, maxFields: tuning.maxHeaderFields)
         self.responseParser = HTTPHeadParser(maxHeadSize: tuning.maxHeadSize, maxFields: tuning.maxHeaderFields)
         self.lastActivity = stream.acceptedAt
+        self.eventTime = stream.acceptedAt
     }
 
     // MARK: - Client channel events
@@ -103,6 +106,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
+        eventTime = .now()
         switch phase {
         case .closing:
             return
@@ -111,7 +115,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             if let server { server.write(buffer) }
             return
         case .waitingRequest, .active:
-            if phase == .waitingRequest && requestStartedAt == nil { requestStartedAt = .now() }
+            if phase == .waitingRequest && requestStartedAt == nil { requestStartedAt = eventTime }
             if inbound.readableBytes == 0 {
                 inbound = buffer
             } else {
@@ -257,9 +261,9 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         phase = .active
         let acceptedAt = requestsHandled == 1 ? stream.acceptedAt : lastActivity
         let transaction = HTTPTransaction(
-            request: head, framing: framing, acceptedAt: acceptedAt, requestStartedAt: requestStartedAt ?? .now(),
-            wallClockStart: WallClock.microseconds())
-        requestStartedAt = inbound.readableBytes > 0 ? .now() : nil
+            request: head, framing: framing, acceptedAt: acceptedAt, requestStartedAt: requestStartedAt ?? eventTime, now: eventTime,
+            wallClockStart: frontend.log != nil ? WallClock.microseconds() : 0)
+        requestStartedAt = inbound.readableBytes > 0 ? eventTime : nil
         if frontend.log != nil {
             transaction.requestLine = "\(head.method) \(head.target) \(head.versionString)"
         }
@@ -456,7 +460,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
                     channel.close(promise: nil)
                     return
                 }
-                session.txn?.connectedAt = .now()
+                session.eventTime = .now()
+                session.txn?.connectedAt = session.eventTime
                 session.attach(ServerConnection(channel: channel, server: chosen, handler: handler))
             case .failure:
                 guard session.connectGeneration == generation, session.phase == .active,
@@ -497,7 +502,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         connection.delegate = self
         connection.transactions += 1
         transaction.serverPhase = .waitingResponse
-        if transaction.connectedAt == nil { transaction.connectedAt = .now() }
+        if transaction.connectedAt == nil { transaction.connectedAt = eventTime }
         let head: ByteBuffer
         if let verbatim = request.unmodifiedBytes {
             head = verbatim
@@ -564,6 +569,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
 
     func serverConnection(_ connection: ServerConnection, didRead buffer: ByteBuffer) {
         guard connection === server else { return }
+        eventTime = .now()
         var buffer = buffer
         touchTimer()
         if phase == .tunnel {
@@ -618,7 +624,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
                 return
             }
             guard var head = parsed else { return }
-            transaction.responseHeadAt = .now()
+            transaction.responseHeadAt = eventTime
             if head.status >= 100 && head.status < 200 && head.status != 101 {
                 // Interim response (100 Continue, 103 Early Hints): forward and keep waiting.
                 var out = context.channel.allocator.buffer(capacity: head.receivedLength)
@@ -665,6 +671,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             stream.samples.response = nil
             transaction.status = head.status
             let upgrade = head.status == 101
+            transaction.serverWantsClose = head.connectionOptions.close
             if upgrade {
                 transaction.responseBody = .empty
             } else {
@@ -681,7 +688,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
                 }
             } else if transaction.requestVersionMinor == 0 {
                 head.set(name: "Connection", value: "keep-alive")
-            } else if head.firstIndex(named: "connection") != nil && !upgrade {
+            } else if !upgrade && transaction.serverWantsClose {
+                // The server closes its side; the client connection stays open.
                 head.remove(named: "connection")
             }
             var out: ByteBuffer
@@ -694,7 +702,6 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
                 out = rewritten
             }
             let headLength = head.receivedLength
-            transaction.serverWantsClose = head.connectionOptions.close
             stream.samples.response = consume head
             transaction.serverPhase = upgrade ? .done : .responseBody
             if upgrade {
@@ -852,7 +859,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             return
         }
         phase = .waitingRequest
-        lastActivity = .now()
+        lastActivity = eventTime
         armTimer(.keepAlive, frontend.timeouts.httpKeepAlive ?? frontend.timeouts.httpRequest ?? frontend.timeouts.client)
         if inbound.readableBytes > 0 {
             process()
@@ -976,7 +983,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             timer.deadline = nil
             return
         }
-        let deadline = NIODeadline.now() + amount
+        let deadline = eventTime + amount
         timer.deadline = deadline
         if let scheduledFor = timer.scheduledFor, scheduledFor <= deadline { return }
         scheduleTimer(at: deadline)
@@ -985,7 +992,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     /// Pushes the current inactivity deadline forward after traffic.
     private func touchTimer() {
         guard let duration = timer.duration else { return }
-        timer.deadline = NIODeadline.now() + duration
+        timer.deadline = eventTime + duration
     }
 
     private func scheduleTimer(at deadline: NIODeadline) {
@@ -995,7 +1002,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             timer.task = nil
             timer.scheduledFor = nil
             guard let current = timer.deadline else { return }
-            if current > NIODeadline.now() {
+            eventTime = .now()
+            if current > eventTime {
                 scheduleTimer(at: current)
                 return
             }

@@ -68,14 +68,14 @@ final class HTTPTransaction {
 
     init(
         request: HTTPHead, framing: HTTPBodyFraming, acceptedAt: NIODeadline, requestStartedAt: NIODeadline,
-        wallClockStart: Int64
+        now: NIODeadline, wallClockStart: Int64
     ) {
         self.requestStartedAt = requestStartedAt
         self.requestVersionMinor = request.versionMinor
         self.requestBody = BodyProgress(framing)
         self.isHeadRequest = request.methodIs("HEAD")
         self.acceptedAt = acceptedAt
-        self.headReceivedAt = .now()
+        self.headReceivedAt = now
         self.wallClockStart = wallClockStart
     }
 

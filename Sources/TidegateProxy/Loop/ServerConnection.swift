@@ -19,7 +19,9 @@ final class ServerConnection {
     let channel: any Channel
     let server: Server
     fileprivate(set) var handler: ServerSideHandler!
-    weak var delegate: (any ServerConnectionDelegate)?
+    /// The stream using the connection. Strong (a weak reference costs on every event); the stream
+    /// clears it whenever it lets the connection go (`park`, `close`), which breaks the cycle.
+    var delegate: (any ServerConnectionDelegate)?
     private weak var pool: ServerConnectionPool?
     private(set) var parkedAt: NIODeadline = .uptimeNanoseconds(0)
     /// Transactions already carried (0 for a fresh connection).
