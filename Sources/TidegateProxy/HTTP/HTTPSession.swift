@@ -43,6 +43,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     private var txn: HTTPTransaction?
     private var server: ServerConnection?
     private var clientReadPending = false
+    /// Writability of the client channel, as last reported (asking the channel costs on every event).
+    private var clientWritable = true
     private var clientInputClosed = false
     private var requestsHandled = 0
     private var timer = SessionTimer()
@@ -50,7 +52,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     /// The current request head. It lives in the sample context, so rules and fetches read and
     /// edit it in place (one copy, no copy-on-write).
     private var request: HTTPHead {
-        get { stream.samples.request! }
+        _read { yield stream.samples.request! }
         _modify { yield &stream.samples.request! }
     }
 
@@ -132,7 +134,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { server?.resumeReading() }
+        clientWritable = context.channel.isWritable
+        if clientWritable { server?.resumeReading() }
         context.fireChannelWritabilityChanged()
     }
 
@@ -564,7 +567,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
 
     var wantsServerData: Bool {
         guard phase == .active || phase == .tunnel else { return false }
-        return context.channel.isWritable
+        return clientWritable
     }
 
     func serverConnection(_ connection: ServerConnection, didRead buffer: ByteBuffer) {
@@ -613,7 +616,9 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     private func parseResponseHeads() {
         while let transaction = txn, transaction.serverPhase == .waitingResponse {
             let parsed: HTTPHead?
-            let headStart = serverInbound.readerIndex
+            // The bytes as they stand before the head is consumed (shared storage, no copy): an
+            // unedited head and the body bytes after it can then leave as one slice.
+            let beforeHead = serverInbound
             do {
                 parsed = try responseParser.parse(&serverInbound, kind: .response)
             } catch {
@@ -721,7 +726,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
                 return
             }
             if let bodySlice = body, verbatim,
-                let combined = serverInbound.getSlice(at: headStart, length: headLength + bodySlice.readableBytes)
+                let combined = beforeHead.getSlice(
+                    at: beforeHead.readerIndex, length: headLength + bodySlice.readableBytes)
             {
                 out = combined
                 body = nil

@@ -35,7 +35,8 @@ final class ServerConnection {
         handler.connection = self
     }
 
-    var isWritable: Bool { channel.isWritable }
+    /// Writability as last reported by the channel (kept here: asking the channel costs on every event).
+    fileprivate(set) var isWritable = true
 
     func write(_ buffer: ByteBuffer) {
         handler.context?.write(NIOAny(buffer), promise: nil)
@@ -108,6 +109,7 @@ final class ServerSideHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
+        connection?.isWritable = context.channel.isWritable
         guard let connection, let delegate = connection.delegate else { return }
         delegate.serverConnectionWritabilityChanged(connection)
     }

@@ -21,7 +21,7 @@ final class ServerConnectionPool {
     /// Takes the most recently parked connection to `server`, if any.
     func take(for server: Server) -> ServerConnection? {
         while let connection = idle[server.globalIndex].popLast() {
-            if connection.channel.isActive {
+            if !connection.isClosed {
                 connection.leave()
                 return connection
             }
@@ -32,7 +32,7 @@ final class ServerConnectionPool {
     /// Parks a connection for reuse; closes it if the pool is full.
     func park(_ connection: ServerConnection) {
         let index = connection.server.globalIndex
-        guard idle[index].count < Self.maxIdlePerServer, connection.channel.isActive else {
+        guard idle[index].count < Self.maxIdlePerServer, !connection.isClosed else {
             connection.close()
             return
         }

@@ -19,6 +19,8 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
     private var server: ServerConnection?
     private var pending = ByteBuffer()
     private var clientReadPending = false
+    /// Writability of the client channel, as last reported.
+    private var clientWritable = true
     private var clientInputClosed = false
     private var serverInputClosed = false
     private var closed = false
@@ -82,7 +84,8 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { server?.resumeReading() }
+        clientWritable = context.channel.isWritable
+        if clientWritable { server?.resumeReading() }
         context.fireChannelWritabilityChanged()
     }
 
@@ -240,7 +243,7 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
 
     // MARK: - ServerConnectionDelegate
 
-    var wantsServerData: Bool { !closed && context.channel.isWritable }
+    var wantsServerData: Bool { !closed && clientWritable }
 
     func serverConnection(_ connection: ServerConnection, didRead buffer: ByteBuffer) {
         guard connection === server else { return }
