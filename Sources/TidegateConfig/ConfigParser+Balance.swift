@@ -120,7 +120,8 @@ extension ConfigParser {
             alert("'hash-type' expects 'map-based' or 'consistent' as its first argument.", at: location)
             return nil
         }
-        var hashType = HashType(method: method)
+        // As HAProxy: `consistent` with no hash function also gets the avalanche modifier.
+        var hashType = HashType(method: method, avalanche: method == .consistent && words.count == 1)
         var index = 1
         if index < words.count, let function = HashType.Function(rawValue: words[index]) {
             hashType.function = function

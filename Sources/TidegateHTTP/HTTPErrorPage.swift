@@ -33,11 +33,23 @@ public enum HTTPErrorPage {
         [200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, 502, 503, 504].contains(code)
     }
 
+    /// The phrase HAProxy's built-in pages use (a few differ from the registry's).
+    public static func pagePhrase(for code: Int) -> String {
+        switch code {
+        case 400: return "Bad request"
+        case 407: return "Unauthorized"
+        case 408: return "Request Time-out"
+        case 504: return "Gateway Time-out"
+        default: return HTTPStatusPhrase.phrase(for: code)
+        }
+    }
+
     /// The full default response for `code`, as bytes ready to write.
     public static func defaultResponse(for code: Int) -> ByteBuffer {
-        let phrase = HTTPStatusPhrase.phrase(for: code)
+        let phrase = pagePhrase(for: code)
         let body = "<html><body><h1>\(code) \(phrase)</h1>\n\(sentence(for: code))\n</body></html>\n"
-        return response(status: code, contentType: "text/html", body: body, extraHeaders: ["cache-control: no-cache"])
+        return response(
+            status: code, reason: phrase, contentType: "text/html", body: body, extraHeaders: ["cache-control: no-cache"])
     }
 
     /// Builds a complete HTTP/1.1 response with a Content-Length.

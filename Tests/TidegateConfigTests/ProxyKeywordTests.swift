@@ -34,7 +34,9 @@ import Testing
             """
         #expect(
             try proxies(text).map(\.hashType) == [
-                HashType(method: .consistent), HashType(method: .mapBased, function: .crc32, avalanche: true),
+                // `consistent` alone implies avalanche, as in HAProxy.
+                HashType(method: .consistent, avalanche: true),
+                HashType(method: .mapBased, function: .crc32, avalanche: true),
             ]
         )
     }

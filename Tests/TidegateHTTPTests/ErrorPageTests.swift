@@ -16,14 +16,14 @@ struct ErrorPageTests {
         var h = try #require(parsed, "\(outcome)")
         #expect(h.status == code)
         #expect(h.versionMinor == 1)
-        #expect(h.reason == HTTPStatusPhrase.phrase(for: code))
+        #expect(h.reason == HTTPErrorPage.pagePhrase(for: code))
         #expect(h.firstValue(named: "content-type") == "text/html")
         #expect(h.firstValue(named: "cache-control") == "no-cache")
         let body = Array(input[h.receivedLength...])
         #expect(h.firstValue(named: "content-length") == String(body.count))
         #expect(responseFraming(&h) == .success(.length(UInt64(body.count))))
         let text = String(decoding: body, as: UTF8.self)
-        #expect(text.hasPrefix("<html><body><h1>\(code) \(HTTPStatusPhrase.phrase(for: code))</h1>\n"))
+        #expect(text.hasPrefix("<html><body><h1>\(code) \(HTTPErrorPage.pagePhrase(for: code))</h1>\n"))
         #expect(text.hasSuffix("\n</body></html>\n"))
         // Unedited: re-written byte for byte.
         #expect(writtenBytes(h) == Array(input[..<h.receivedLength]))
@@ -63,13 +63,24 @@ struct ErrorPageTests {
     }
 
     @Test func statusPhrases() {
+        // The registry's phrases (HAProxy's `set-status` without a reason), class phrases otherwise.
         #expect(HTTPStatusPhrase.phrase(for: 200) == "OK")
-        #expect(HTTPStatusPhrase.phrase(for: 400) == "Bad request")
+        #expect(HTTPStatusPhrase.phrase(for: 400) == "Bad Request")
         #expect(HTTPStatusPhrase.phrase(for: 404) == "Not Found")
-        #expect(HTTPStatusPhrase.phrase(for: 408) == "Request Time-out")
+        #expect(HTTPStatusPhrase.phrase(for: 418) == "I'm a teapot")
         #expect(HTTPStatusPhrase.phrase(for: 502) == "Bad Gateway")
-        #expect(HTTPStatusPhrase.phrase(for: 504) == "Gateway Time-out")
-        #expect(HTTPStatusPhrase.phrase(for: 0) == "Unknown")
-        #expect(HTTPStatusPhrase.phrase(for: 799) == "Unknown")
+        #expect(HTTPStatusPhrase.phrase(for: 499) == "Client Error")
+        #expect(HTTPStatusPhrase.phrase(for: 599) == "Server Error")
+        #expect(HTTPStatusPhrase.phrase(for: 0) == "Other")
+        #expect(HTTPStatusPhrase.phrase(for: 799) == "Other")
+    }
+
+    @Test func builtInPagePhrases() {
+        // HAProxy's built-in error pages keep their historical spelling for these.
+        #expect(HTTPErrorPage.pagePhrase(for: 400) == "Bad request")
+        #expect(HTTPErrorPage.pagePhrase(for: 408) == "Request Time-out")
+        #expect(HTTPErrorPage.pagePhrase(for: 504) == "Gateway Time-out")
+        #expect(HTTPErrorPage.pagePhrase(for: 503) == "Service Unavailable")
+        #expect(String(buffer: HTTPErrorPage.defaultResponse(for: 408)).hasPrefix("HTTP/1.1 408 Request Time-out\r\n"))
     }
 }

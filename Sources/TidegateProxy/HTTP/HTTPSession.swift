@@ -913,7 +913,11 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         let bytes: ByteBuffer
         switch response {
         case .error(let status):
-            bytes = (transaction.backend?.errorPages ?? frontend.errorPages).response(for: status)
+            if let backend = transaction.backend {
+                bytes = backend.errorPages.response(for: status, fallback: frontend.errorPages)
+            } else {
+                bytes = frontend.errorPages.response(for: status)
+            }
             transaction.status = status
             transaction.closeClientAfter = transaction.closeClientAfter || status >= 500 || status == 400
                 || status == 408

@@ -73,8 +73,9 @@ public struct ErrorPages: Sendable {
 
     public init(custom: [Int: ByteBuffer] = [:]) { self.custom = custom }
 
-    /// The full response for `status` (custom `errorfile` first, then the built-in page).
-    public func response(for status: Int) -> ByteBuffer {
-        custom[status] ?? Self.defaults[status] ?? HTTPErrorPage.defaultResponse(for: status)
+    /// The full response for `status`: this proxy's `errorfile`, then `fallback`'s (the frontend's
+    /// when this is the backend's, as HAProxy does), then the built-in page.
+    public func response(for status: Int, fallback: ErrorPages? = nil) -> ByteBuffer {
+        custom[status] ?? fallback?.custom[status] ?? Self.defaults[status] ?? HTTPErrorPage.defaultResponse(for: status)
     }
 }
