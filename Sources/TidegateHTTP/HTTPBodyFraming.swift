@@ -24,6 +24,10 @@ extension HTTPHead {
     /// The connection options of this head, with HTTP/1.0 defaulting to close.
     public var connectionOptions: HTTPConnectionOptions {
         var options = HTTPConnectionOptions(close: false, keepAlive: false, upgrade: false)
+        guard knownFields.contains(.connection) else {
+            options.close = versionMinor == 0
+            return options
+        }
         for i in fields.indices where field(i, isNamed: "connection") {
             for part in value(at: i).split(separator: ",") {
                 switch trimOWS(part).lowercased() {
@@ -68,6 +72,7 @@ extension HTTPHead {
     /// `chunked` applied twice is invalid. `chunked` before another coding is not chunked framing:
     /// the request callers reject it, a response is then read until close (RFC 9112 §6.3, as HAProxy).
     private func transferEncodingIsChunked() throws(HTTPParseError) -> Bool? {
+        guard knownFields.contains(.transferEncoding) else { return nil }
         var seen = false
         var chunkedSeen = false
         var lastIsChunked = false
@@ -88,6 +93,7 @@ extension HTTPHead {
 
     /// The Content-Length, requiring every occurrence (and list member) to agree.
     private func contentLength() throws(HTTPParseError) -> UInt64? {
+        guard knownFields.contains(.contentLength) else { return nil }
         var result: UInt64?
         for i in fields.indices where field(i, isNamed: "content-length") {
             // Parse the bytes in place: digits, optionally a comma-separated list of equal values.

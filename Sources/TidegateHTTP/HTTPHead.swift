@@ -46,11 +46,45 @@ public struct HTTPHead: Sendable {
     public private(set) var status: Int
     /// The header fields in received order.
     public private(set) var fields: [Field]
+    /// Which connection- and framing-related fields may be present. Set while parsing and when a
+    /// field is added; never cleared (a stale bit only costs a scan), so a clear bit means "absent".
+    public private(set) var knownFields: KnownFields
+
+    /// Fields the proxy looks at on every message; knowing they are absent saves scanning.
+    public struct KnownFields: OptionSet, Sendable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        public static let connection = KnownFields(rawValue: 1 << 0)
+        public static let contentLength = KnownFields(rawValue: 1 << 1)
+        public static let transferEncoding = KnownFields(rawValue: 1 << 2)
+        public static let upgrade = KnownFields(rawValue: 1 << 3)
+
+        /// The bit for a field name (compared case-insensitively), or an empty set.
+        @inlinable
+        public static func classify(_ name: UnsafeRawBufferPointer) -> KnownFields {
+            switch name.count {
+            case 7: return equalsLowercase(name, "upgrade") ? .upgrade : []
+            case 10: return equalsLowercase(name, "connection") ? .connection : []
+            case 14: return equalsLowercase(name, "content-length") ? .contentLength : []
+            case 17: return equalsLowercase(name, "transfer-encoding") ? .transferEncoding : []
+            default: return []
+            }
+        }
+
+        @inlinable
+        static func equalsLowercase(_ bytes: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool {
+            lower.withUTF8Buffer { wanted in
+                for i in 0..<wanted.count where asciiLower(bytes[i]) != wanted[i] { return false }
+                return true
+            }
+        }
+    }
 
     init(
         kind: Kind, storage: ByteBuffer, receivedLength: Int, startLine: (Span, Span, Span),
-        versionMinor: Int, status: Int, fields: [Field]
+        versionMinor: Int, status: Int, fields: [Field], knownFields: KnownFields
     ) {
+        self.knownFields = knownFields
         self.kind = kind
         self.storage = storage
         self.receivedLength = receivedLength
@@ -116,8 +150,16 @@ public struct HTTPHead: Sendable {
         }
     }
 
+    /// Whether fields named `name` are certainly absent (one of the `KnownFields` not seen).
+    @inlinable func certainlyAbsent(_ name: String) -> Bool {
+        var copy = name
+        let bit = copy.withUTF8 { KnownFields.classify(UnsafeRawBufferPointer($0)) }
+        return !bit.isEmpty && !knownFields.contains(bit)
+    }
+
     /// Indexes of the fields named `name`, in order.
     public func indexes(named name: String) -> [Int] {
+        if certainlyAbsent(name) { return [] }
         var result: [Int] = []
         for i in fields.indices where field(i, isNamed: name) { result.append(i) }
         return result
@@ -125,6 +167,7 @@ public struct HTTPHead: Sendable {
 
     /// The first field index named `name`.
     public func firstIndex(named name: String) -> Int? {
+        if certainlyAbsent(name) { return nil }
         for i in fields.indices where field(i, isNamed: name) { return i }
         return nil
     }
@@ -202,11 +245,14 @@ public struct HTTPHead: Sendable {
         let n = append(name)
         let v = append(value)
         fields.append(Field(name: n, value: v))
+        var copy = name
+        knownFields.formUnion(copy.withUTF8 { KnownFields.classify(UnsafeRawBufferPointer($0)) })
     }
 
     /// Removes every field named `name`; returns how many were removed.
     @discardableResult
     public mutating func remove(named name: String) -> Int {
+        if certainlyAbsent(name) { return 0 }
         let before = fields.count
         var kept: [Field] = []
         kept.reserveCapacity(before)

@@ -137,6 +137,7 @@ public struct HTTPHeadParser: Sendable {
                 }
                 var fields: [HTTPHead.Field] = []
                 fields.reserveCapacity(16)
+                var known: HTTPHead.KnownFields = []
                 while true {
                     // End of head?
                     if raw[cursor] == UInt8(ascii: "\n") { break }
@@ -148,6 +149,7 @@ public struct HTTPHeadParser: Sendable {
                     }
                     guard fields.count < maxFields else { throw HTTPParseError(.tooManyHeaders, offset: cursor) }
                     let name = try token(raw, &cursor, until: UInt8(ascii: ":"), error: .invalidFieldName)
+                    known.formUnion(HTTPHead.KnownFields.classify(UnsafeRawBufferPointer(rebasing: raw[name.range])))
                     while cursor < raw.count, raw[cursor] == UInt8(ascii: " ") || raw[cursor] == UInt8(ascii: "\t") {
                         cursor += 1
                     }
@@ -177,7 +179,7 @@ public struct HTTPHeadParser: Sendable {
                 return .success(
                     HTTPHead(
                         kind: kind, storage: storage, receivedLength: raw.count, startLine: startLine,
-                        versionMinor: minor, status: status, fields: fields))
+                        versionMinor: minor, status: status, fields: fields, knownFields: known))
             } catch {
                 return .failure(error)
             }

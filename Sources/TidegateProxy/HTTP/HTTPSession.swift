@@ -43,6 +43,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     private var txn: HTTPTransaction?
     private var server: ServerConnection?
     private var clientReadPending = false
+    /// Bytes were written to the client since the last flush (a flush is a pipeline traversal).
+    private var clientNeedsFlush = false
     /// Writability of the client channel, as last reported (asking the channel costs on every event).
     private var clientWritable = true
     private var clientInputClosed = false
@@ -130,7 +132,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
 
     func channelReadComplete(context: ChannelHandlerContext) {
         server?.flush()
-        context.flush()
+        flushClient()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -576,7 +578,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         var buffer = buffer
         touchTimer()
         if phase == .tunnel {
-            context.write(wrapOutboundOut(buffer), promise: nil)
+            writeToClient(buffer)
             return
         }
         guard let transaction = txn else { return }
@@ -592,7 +594,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             do {
                 if let slice = try transaction.responseBody.take(from: &buffer) {
                     transaction.bytesToClient += UInt64(slice.readableBytes)
-                    context.write(wrapOutboundOut(slice), promise: nil)
+                    writeToClient(slice)
                 }
             } catch {
                 txn = transaction
@@ -636,7 +638,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
                 head.write(to: &out)
                 transaction.bytesToClient += UInt64(out.readableBytes)
                 txn = transaction
-                context.write(wrapOutboundOut(out), promise: nil)
+                writeToClient(out)
                 continue
             }
             let framing: HTTPBodyFraming
@@ -711,7 +713,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             transaction.serverPhase = upgrade ? .done : .responseBody
             if upgrade {
                 transaction.bytesToClient += UInt64(out.readableBytes)
-                context.write(wrapOutboundOut(out), promise: nil)
+                writeToClient(out)
                 enterTunnel()
                 return
             }
@@ -733,8 +735,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
                 body = nil
             }
             transaction.bytesToClient += UInt64(out.readableBytes + (body?.readableBytes ?? 0))
-            context.write(wrapOutboundOut(out), promise: nil)
-            if let body { context.write(wrapOutboundOut(body), promise: nil) }
+            writeToClient(out)
+            if let body { writeToClient(body) }
             if serverInbound.readableBytes == 0 {
                 serverInbound = Self.emptyBuffer
             }
@@ -749,7 +751,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
 
     func serverConnectionReadComplete(_ connection: ServerConnection) {
         guard connection === server else { return }
-        context.flush()
+        flushClient()
     }
 
     func serverConnectionWritabilityChanged(_ connection: ServerConnection) {
@@ -778,7 +780,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             return
         }
         if phase == .tunnel {
-            context.flush()
+            flushClient()
             close()
             return
         }
@@ -859,7 +861,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         emitLog(transaction)
         txn = nil
         stream.endTransaction()
-        context.flush()
+        flushClient()
         if transaction.closeClientAfter || clientInputClosed || loop.runtime.isStopping {
             close()
             return
@@ -931,7 +933,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         transaction.serverPhase = .done
         transaction.responseBody = .empty
         txn = transaction
-        context.write(wrapOutboundOut(bytes), promise: nil)
+        writeToClient(bytes)
         // Skip the request body: the exchange is over.
         if !transaction.requestBody.isComplete {
             txn!.requestBody = .empty
@@ -958,10 +960,10 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             ?? maxTime(frontend.timeouts.client, txn?.backend?.timeouts.server)
         armTimer(.tunnel, timeout)
         if serverInbound.readableBytes > 0 {
-            context.write(wrapOutboundOut(serverInbound), promise: nil)
+            writeToClient(serverInbound)
             serverInbound = ByteBuffer()
         }
-        context.flush()
+        flushClient()
         if inbound.readableBytes > 0, let server {
             server.write(inbound)
             server.flush()
@@ -980,8 +982,21 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             server = nil
             connection.close()
         }
-        context.flush()
+        flushClient()
         context.close(promise: nil)
+    }
+
+    // MARK: - Writing
+
+    private func writeToClient(_ buffer: ByteBuffer) {
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        clientNeedsFlush = true
+    }
+
+    private func flushClient() {
+        guard clientNeedsFlush else { return }
+        clientNeedsFlush = false
+        context.flush()
     }
 
     // MARK: - Timers

@@ -38,11 +38,19 @@ final class ServerConnection {
     /// Writability as last reported by the channel (kept here: asking the channel costs on every event).
     fileprivate(set) var isWritable = true
 
+    /// Bytes were written since the last flush (a flush is a pipeline traversal: skip empty ones).
+    private var needsFlush = false
+
     func write(_ buffer: ByteBuffer) {
         handler.context?.write(NIOAny(buffer), promise: nil)
+        needsFlush = true
     }
 
-    func flush() { handler.context?.flush() }
+    func flush() {
+        guard needsFlush else { return }
+        needsFlush = false
+        handler.context?.flush()
+    }
 
     func close() {
         guard !isClosed else { return }

@@ -19,6 +19,8 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
     private var server: ServerConnection?
     private var pending = ByteBuffer()
     private var clientReadPending = false
+    /// Bytes were written to the client since the last flush.
+    private var clientNeedsFlush = false
     /// Writability of the client channel, as last reported.
     private var clientWritable = true
     private var clientInputClosed = false
@@ -249,11 +251,11 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
         guard connection === server else { return }
         bytesToClient += UInt64(buffer.readableBytes)
         touch()
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        writeToClient(buffer)
     }
 
     func serverConnectionReadComplete(_ connection: ServerConnection) {
-        context.flush()
+        flushClient()
     }
 
     func serverConnectionWritabilityChanged(_ connection: ServerConnection) {
@@ -262,7 +264,7 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
 
     func serverConnectionInputClosed(_ connection: ServerConnection) {
         serverInputClosed = true
-        context.flush()
+        flushClient()
         if clientInputClosed {
             close()
             return
@@ -278,8 +280,19 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
         guard connection === server else { return }
         server = nil
         if termination.0 == "-" && error != nil { terminate("S", "D") }
-        context.flush()
+        flushClient()
         close()
+    }
+
+    private func writeToClient(_ buffer: ByteBuffer) {
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        clientNeedsFlush = true
+    }
+
+    private func flushClient() {
+        guard clientNeedsFlush else { return }
+        clientNeedsFlush = false
+        context.flush()
     }
 
     // MARK: - Ending
@@ -319,7 +332,7 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
         let wasClosed = closed
         finish()
         if !wasClosed || context.channel.isActive {
-            context.flush()
+            flushClient()
             context.close(promise: nil)
         }
     }
