@@ -39,7 +39,7 @@ public final class ProxyServer: Sendable {
     }
 
     /// Binds every listener, calls `ready` (pidfile, signalling an old process), then serves until stopped.
-    public func run(ready: @Sendable () -> Void) async throws {
+    public func run(ready: @Sendable () throws -> Void) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, plan.threadCount))
         var contexts: [LoopContext] = []
         for (index, eventLoop) in group.makeIterator().enumerated() {
@@ -69,13 +69,26 @@ public final class ProxyServer: Sendable {
             throw error
         }
         listeners.closeUnusedInherited()
+        let runtime = plan.runtime
         let handoff = ListenerHandoff.Server(entries: listeners.handoffEntries) { [listeners, logger] in
             logger.info("handing listening sockets over to a new process; pausing listeners")
             try? listeners.pause()?.wait()
+            // If the new process dies before telling us to stop, serve again rather than stay paused.
+            group.next().scheduleTask(in: Self.handoverGrace) {
+                guard !runtime.isStopping else { return }
+                logger.warning("no stop signal within \(Self.handoverGrace) of handing over the listeners: resuming")
+                listeners.resume()
+            }
         }
         if handoff == nil { logger.warning("cannot serve listening sockets for reloads in \(ListenerHandoff.directory)") }
         defer { handoff?.stop() }
-        ready()
+        do {
+            try ready()
+        } catch {
+            await listeners.close()
+            try? await group.shutdownGracefully()
+            throw error
+        }
         logger.info("proxy started", metadata: ["tg.threads": "\(plan.threadCount)"])
 
         for await signal in signals.stream {
@@ -101,6 +114,9 @@ public final class ProxyServer: Sendable {
             }
         }
     }
+
+    /// How long a process that handed its listeners over waits for SIGUSR1/SIGTERM before resuming.
+    static let handoverGrace: TimeAmount = .seconds(10)
 
     private func softStop(loops: LoopDirectory) async {
         plan.runtime.beginStopping()

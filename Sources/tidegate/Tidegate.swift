@@ -115,7 +115,11 @@ struct Tidegate: ParsableCommand {
         let outcome = BlockingRun.run {
             try await server.run {
                 if let pidPath {
-                    try? "\(getpid())\n".write(toFile: pidPath, atomically: true, encoding: .utf8)
+                    do {
+                        try "\(getpid())\n".write(toFile: pidPath, atomically: true, encoding: .utf8)
+                    } catch {
+                        throw PidFileError(path: pidPath)
+                    }
                 }
                 for old in finish { kill(old, SIGUSR1) }
                 for old in terminate { kill(old, SIGTERM) }
@@ -136,6 +140,12 @@ struct Tidegate: ParsableCommand {
         let tag = diagnostic.severity == .alert ? "[ALERT]  " : "[WARNING]"
         return "\(tag)  (\(pid)) : config : \(diagnostic.description)\n"
     }
+}
+
+/// The pid file could not be written (HAProxy refuses to start then too).
+struct PidFileError: Error, CustomStringConvertible {
+    var path: String
+    var description: String { "[tidegate.main()] Cannot create pidfile \(path)" }
 }
 
 /// Runs async work from the synchronous entry point (the process may have forked before, so the

@@ -57,6 +57,42 @@ struct TCPRulesTests {
         #expect(closedAfter < .seconds(1), "closed only \(closedAfter) after the FIN")
     }
 
+    @Test("timeout server 500ms in the backend closes an idle TCP stream although timeout client is 10 s")
+    func serverTimeoutAppliesOnceConnected() async throws {
+        let silent = try SilentListener()
+        let port = try FreePort.next()
+        let config = TestConfig.make(
+            """
+            frontend ft
+                mode tcp
+                bind 127.0.0.1:\(port)
+                default_backend bt
+
+            backend bt
+                mode tcp
+                timeout server 500ms
+                server s1 127.0.0.1:\(silent.port)
+            """)
+        let tidegate = try await TidegateProcess.start(config: config, ports: [port])
+        defer { tidegate.stop() }
+
+        let elapsed = try await blocking { () -> Duration? in
+            let socket = try TestSocket.connect(port: port, timeout: .seconds(3))
+            defer { socket.close() }
+            let clock = ContinuousClock()
+            let started = clock.now
+            do {
+                while try !socket.receive().isEmpty {}
+            } catch let error as SocketError where error.isTimeout {
+                return nil
+            } catch let error as SocketError where error.isReset {
+            }
+            return clock.now - started
+        }
+        let closedAfter = try #require(elapsed, "idle stream still open after 3 s with timeout server 500ms")
+        #expect(closedAfter < .milliseconds(1500), "closed only after \(closedAfter)")
+    }
+
     @Test("control: without client-fin, the same half-closed stream stays open (timeouts are 10 s)")
     func withoutClientFin() async throws {
         let silent = try SilentListener()

@@ -266,8 +266,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         phase = .active
         let acceptedAt = requestsHandled == 1 ? stream.acceptedAt : lastActivity
         let transaction = HTTPTransaction(
-            request: head, framing: framing, acceptedAt: acceptedAt, requestStartedAt: requestStartedAt ?? eventTime, now: eventTime,
-            wallClockStart: frontend.log != nil ? WallClock.microseconds() : 0)
+            request: head, framing: framing, acceptedAt: acceptedAt, requestStartedAt: requestStartedAt ?? eventTime, now: eventTime)
         requestStartedAt = inbound.readableBytes > 0 ? eventTime : nil
         if frontend.log != nil {
             transaction.requestLine = "\(head.method) \(head.target) \(head.versionString)"
@@ -312,11 +311,13 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     /// Connection-level rewrites of the request before it goes to the server.
     private func prepareRequestForServer(_ backend: BackendRuntime) {
         guard let transaction = txn else { return }
-        if let forwardFor = backend.forwardFor ?? frontend.forwardFor, let client = stream.clientAddress {
+        if let forwardFor = backend.forwardFor ?? frontend.forwardFor, let client = stream.clientAddress,
+            let clientIP = client.ipAddress
+        {
             if !forwardFor.ifNone || request.firstIndex(named: forwardFor.headerName) == nil,
                 !forwardFor.excludes(client)
             {
-                request.add(name: forwardFor.headerName, value: client.ipAddress ?? "")
+                request.add(name: forwardFor.headerName, value: clientIP)
             }
         }
         let options = request.connectionOptions
@@ -377,6 +378,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
 
     /// Woken from the backend queue: a slot may be free.
     func queueWake() {
+        eventTime = .now()
         guard phase == .active, let transaction = txn, transaction.serverPhase == .queued,
             let backend = transaction.backend
         else {
@@ -472,6 +474,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
                 guard session.connectGeneration == generation, session.phase == .active,
                     session.txn?.serverPhase == .connecting
                 else { return }
+                session.eventTime = .now()
                 session.connectFailed(chosen, backend: backend)
             }
         }

@@ -63,12 +63,10 @@ final class HTTPTransaction {
     var connectStartedAt: NIODeadline?
     var connectedAt: NIODeadline?
     var responseHeadAt: NIODeadline?
-    /// Wall-clock time of the request (microseconds since the epoch) for `%t`.
-    let wallClockStart: Int64
 
     init(
         request: HTTPHead, framing: HTTPBodyFraming, acceptedAt: NIODeadline, requestStartedAt: NIODeadline,
-        now: NIODeadline, wallClockStart: Int64
+        now: NIODeadline
     ) {
         self.requestStartedAt = requestStartedAt
         self.requestVersionMinor = request.versionMinor
@@ -76,7 +74,6 @@ final class HTTPTransaction {
         self.isHeadRequest = request.methodIs("HEAD")
         self.acceptedAt = acceptedAt
         self.headReceivedAt = now
-        self.wallClockStart = wallClockStart
     }
 
     /// Sets the termination state if none was set yet.

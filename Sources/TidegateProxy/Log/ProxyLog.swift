@@ -50,7 +50,8 @@ public final class ProxyLog: Sendable {
         guard let format, !samples.logSilenced else { return }
         let end = NIODeadline.now()
         var info = StreamLogInfo()
-        info.acceptDate = stream.acceptedWallClock
+        // A keep-alive request's stream starts when the previous one ended (HAProxy's accept date).
+        info.acceptDate = stream.acceptedWallClock + (transaction.acceptedAt - stream.acceptedAt).nanoseconds / 1000
         info.handshakeTime = 0
         info.idleTime = milliseconds(transaction.acceptedAt, transaction.requestStartedAt)
         info.requestTime = milliseconds(transaction.requestStartedAt, transaction.headReceivedAt)
@@ -87,7 +88,7 @@ public final class ProxyLog: Sendable {
         samples.logInfo = info
         let line = format.render(in: samples)
         let isError = transaction.status >= 500 || transaction.termination.0 != UInt8(ascii: "-")
-        send(line, error: isError, timestamp: stream.acceptedWallClock)
+        send(line, error: isError, timestamp: info.acceptDate)
     }
 
     /// Logs a request rejected before a transaction started (malformed, timeout).

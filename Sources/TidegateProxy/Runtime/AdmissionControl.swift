@@ -2,31 +2,42 @@ import Synchronization
 
 /// Stops and restarts accepting when a `maxconn` is reached, as HAProxy does: connections beyond
 /// the limit wait in the kernel's backlog instead of being accepted and closed.
+///
+/// Decisions are serialised and always made from the current count, so a close racing with the
+/// pause cannot leave the listeners paused with nothing left to resume them.
 public final class AdmissionControl: Sendable {
     private struct Handlers {
         var pause: @Sendable () -> Void
         var resume: @Sendable () -> Void
     }
 
-    private let paused = Atomic<Bool>(false)
-    private let handlers = Mutex<Handlers?>(nil)
+    private struct State {
+        var paused = false
+        var handlers: Handlers?
+    }
+
+    private let state = Mutex<State>(State())
+    /// A lock-free hint for the close path: whether a pause may be in force.
+    private let mayBePaused = Atomic<Bool>(false)
 
     public init() {}
 
     /// Installs what pausing and resuming means (the listeners concerned).
     func install(pause: @escaping @Sendable () -> Void, resume: @escaping @Sendable () -> Void) {
-        handlers.withLock { $0 = Handlers(pause: pause, resume: resume) }
+        state.withLock { $0.handlers = Handlers(pause: pause, resume: resume) }
     }
 
-    /// The limit was reached: stop accepting.
-    func limitReached() {
-        guard !paused.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        handlers.withLock { $0 }?.pause()
-    }
+    /// Whether the close path needs to call `evaluate`.
+    var needsEvaluationOnClose: Bool { mayBePaused.load(ordering: .relaxed) }
 
-    /// A connection ended below the limit: accept again if paused.
-    func belowLimit() {
-        guard paused.load(ordering: .relaxed), paused.exchange(false, ordering: .acquiringAndReleasing) else { return }
-        handlers.withLock { $0 }?.resume()
+    /// Pauses or resumes according to `atLimit()`, read under the lock.
+    func evaluate(atLimit: () -> Bool) {
+        state.withLock { state in
+            let pause = atLimit()
+            guard pause != state.paused else { return }
+            state.paused = pause
+            mayBePaused.store(pause, ordering: .relaxed)
+            if pause { state.handlers?.pause() } else { state.handlers?.resume() }
+        }
     }
 }

@@ -51,12 +51,16 @@ public final class FrontendRuntime: Sendable {
     func connectionOpened() {
         let now = current.wrappingAdd(1, ordering: .relaxed).newValue
         total.wrappingAdd(1, ordering: .relaxed)
-        if maxConnections > 0 && now >= maxConnections { admission.limitReached() }
+        if maxConnections > 0 && now >= maxConnections { reevaluateAdmission() }
     }
 
     func connectionClosed() {
         let now = current.wrappingSubtract(1, ordering: .relaxed).newValue
-        if maxConnections > 0 && now < maxConnections { admission.belowLimit() }
+        if maxConnections > 0 && now < maxConnections && admission.needsEvaluationOnClose { reevaluateAdmission() }
+    }
+
+    private func reevaluateAdmission() {
+        admission.evaluate { current.load(ordering: .relaxed) >= maxConnections }
     }
 }
 

@@ -56,12 +56,16 @@ public final class ProxyRuntime: Sendable {
     /// Counts an accepted connection; at the limit, the listeners stop accepting.
     func connectionOpened() {
         let now = current.wrappingAdd(1, ordering: .relaxed).newValue
-        if maxConnections > 0 && now >= maxConnections { admission.limitReached() }
+        if maxConnections > 0 && now >= maxConnections { reevaluateAdmission() }
     }
 
     func connectionClosed() {
         let now = current.wrappingSubtract(1, ordering: .relaxed).newValue
-        if maxConnections > 0 && now < maxConnections { admission.belowLimit() }
+        if maxConnections > 0 && now < maxConnections && admission.needsEvaluationOnClose { reevaluateAdmission() }
+    }
+
+    private func reevaluateAdmission() {
+        admission.evaluate { current.load(ordering: .relaxed) >= maxConnections }
     }
 
     public func backend(named name: String) -> BackendRuntime? { backends.first { $0.name == name } }

@@ -232,7 +232,7 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
         connectedAt = .now()
         idleTimeout = frontend.timeouts.tunnel ?? backend?.timeouts.tunnel ?? backend?.timeouts.server
             ?? frontend.timeouts.client
-        touch()
+        armTimer()
         if pending.readableBytes > 0 {
             connection.write(pending)
             pending = ByteBuffer()
