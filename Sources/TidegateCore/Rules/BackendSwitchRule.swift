@@ -15,9 +15,7 @@ public struct BackendSwitchRule: Sendable {
         _ rule: UseBackendRule, acls: ACLSet, environment: SampleCompileEnvironment = .standard
     ) -> Result<BackendSwitchRule, ConfigDiagnostic> {
         do throws(SampleCompileError) {
-            let condition = try rule.condition.map { condition throws(SampleCompileError) in
-                try Condition(condition, acls: acls, environment: environment)
-            }
+            let condition = try Condition.compile(rule.condition, acls: acls, environment: environment)
             let target: Target =
                 rule.isDynamic ? .dynamic(try LogFormat(rule.backend, options: .plain, environment: environment)) : .named(rule.backend)
             return .success(BackendSwitchRule(target: target, condition: condition, location: rule.location))
@@ -59,9 +57,7 @@ public struct TCPRuleProgram: Sendable {
         _ rule: TCPRule, acls: ACLSet, environment: SampleCompileEnvironment = .standard
     ) -> Result<TCPRuleProgram, ConfigDiagnostic> {
         do throws(SampleCompileError) {
-            let condition = try rule.condition.map { condition throws(SampleCompileError) in
-                try Condition(condition, acls: acls, environment: environment)
-            }
+            let condition = try Condition.compile(rule.condition, acls: acls, environment: environment)
             let action: Action
             switch rule.action {
             case .accept: action = .accept

@@ -41,9 +41,7 @@ public struct HTTPRuleProgram: Sendable {
         _ rule: HTTPRule, acls: ACLSet, environment: SampleCompileEnvironment
     ) -> Result<HTTPRuleProgram, ConfigDiagnostic> {
         do throws(SampleCompileError) {
-            let condition = try rule.condition.map { condition throws(SampleCompileError) in
-                try Condition(condition, acls: acls, environment: environment)
-            }
+            let condition = try Condition.compile(rule.condition, acls: acls, environment: environment)
             let action = try compileAction(rule.action, environment: environment)
             return .success(HTTPRuleProgram(action: action, condition: condition, location: rule.location))
         } catch {

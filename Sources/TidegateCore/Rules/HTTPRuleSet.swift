@@ -54,3 +54,13 @@ public struct HTTPRuleSet: Sendable {
         return .proceed
     }
 }
+
+extension Condition {
+    /// Compiles a rule's optional `if`/`unless` condition.
+    static func compile(
+        _ condition: RuleCondition?, acls: ACLSet, environment: SampleCompileEnvironment
+    ) throws(SampleCompileError) -> Condition? {
+        guard let condition else { return nil }
+        return try Condition(condition, acls: acls, environment: environment)
+    }
+}

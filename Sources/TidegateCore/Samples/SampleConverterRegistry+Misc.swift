@@ -77,6 +77,12 @@ extension SampleConverterRegistry {
 
     /// `[<offset>[,<unit>]]` with unit `s`, `ms` or `us`: returns the offset and the divisor to seconds.
     static let offsetAndUnit: SampleFetchDescriptor.CompileArguments = { raw, _ throws(SampleCompileError) in
+        let (offset, unitsPerSecond) = try parseOffsetAndUnit(raw)
+        return [.integer(offset), .integer(unitsPerSecond)]
+    }
+
+    /// Parses `[<offset>[,<unit>]]`: the offset and how many units make one second (s 1, ms 1000, us 1000000).
+    static func parseOffsetAndUnit(_ raw: [String]) throws(SampleCompileError) -> (Int64, Int64) {
         var offset: Int64 = 0
         if let first = raw.first, !first.isEmpty {
             guard let value = Int64(first) else {
@@ -85,14 +91,12 @@ extension SampleConverterRegistry {
             offset = value
         }
         let unit = raw.count > 1 ? raw[1] : "s"
-        let divisor: Int64
         switch unit {
-        case "s", "": divisor = 1
-        case "ms": divisor = 1000
-        case "us": divisor = 1_000_000
+        case "s", "": return (offset, 1)
+        case "ms": return (offset, 1000)
+        case "us": return (offset, 1_000_000)
         default: throw SampleCompileError(.invalidArgument, "unknown unit '\(unit)' (expects s, ms or us)")
         }
-        return [.integer(offset), .integer(divisor)]
     }
 
     private func timeFormatConverter(_ name: String, local: Bool) -> SampleConverterDescriptor {

@@ -50,22 +50,9 @@ extension SampleFetchRegistry {
             .init(
                 name: "date", outputType: .sint, maximumArguments: 2, argumentKinds: [.integer, .string],
                 compileArguments: { raw, _ throws(SampleCompileError) in
-                    var offset: Int64 = 0
-                    if let first = raw.first, !first.isEmpty {
-                        guard let value = Int64(first) else {
-                            throw SampleCompileError(.invalidArgument, "invalid offset '\(first)'")
-                        }
-                        offset = value
-                    }
-                    let unit = raw.count > 1 ? raw[1] : "s"
-                    let divisor: Int64
-                    switch unit {
-                    case "s", "": divisor = 1_000_000
-                    case "ms": divisor = 1000
-                    case "us": divisor = 1
-                    default: throw SampleCompileError(.invalidArgument, "unknown unit '\(unit)' (expects s, ms or us)")
-                    }
-                    return [.integer(offset), .integer(divisor)]
+                    // The fetch divides microseconds: 1 000 000 per second, 1000 per ms, 1 per us.
+                    let (offset, unitsPerSecond) = try SampleConverterRegistry.parseOffsetAndUnit(raw)
+                    return [.integer(offset), .integer(1_000_000 / unitsPerSecond)]
                 },
                 fetch: { context, args in
                     let divisor = args[1].integerValue ?? 1_000_000
