@@ -325,6 +325,14 @@ public struct HTTPHead: Sendable {
         isModified ? nil : storage.getSlice(at: 0, length: receivedLength)
     }
 
+    /// The head as bytes to send: the received bytes when unedited (no copy), else a rewrite.
+    public func serialized(allocator: ByteBufferAllocator) -> ByteBuffer {
+        if let verbatim = unmodifiedBytes { return verbatim }
+        var out = allocator.buffer(capacity: storage.readableBytes + 16)
+        write(to: &out)
+        return out
+    }
+
     /// Writes the head (with its final blank line) to `out`: verbatim when unedited.
     public func write(to out: inout ByteBuffer) {
         if !isModified {

@@ -511,14 +511,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         connection.transactions += 1
         transaction.serverPhase = .waitingResponse
         if transaction.connectedAt == nil { transaction.connectedAt = eventTime }
-        let head: ByteBuffer
-        if let verbatim = request.unmodifiedBytes {
-            head = verbatim
-        } else {
-            var out = connection.channel.allocator.buffer(capacity: request.receivedLength + 128)
-            request.write(to: &out)
-            head = out
-        }
+        let head = request.serialized(allocator: connection.channel.allocator)
         transaction.requestHeadSent = true
         txn = transaction
         connection.write(head)
@@ -702,15 +695,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
                 // The server closes its side; the client connection stays open.
                 head.remove(named: "connection")
             }
-            var out: ByteBuffer
-            let verbatim = head.unmodifiedBytes != nil
-            if let unmodified = head.unmodifiedBytes {
-                out = unmodified
-            } else {
-                var rewritten = context.channel.allocator.buffer(capacity: head.receivedLength + 64)
-                head.write(to: &rewritten)
-                out = rewritten
-            }
+            let verbatim = !head.isModified
+            var out = head.serialized(allocator: context.channel.allocator)
             let headLength = head.receivedLength
             stream.samples.response = consume head
             transaction.serverPhase = upgrade ? .done : .responseBody

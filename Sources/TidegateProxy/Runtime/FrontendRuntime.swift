@@ -20,10 +20,8 @@ public final class FrontendRuntime: Sendable {
     public let errorPages: ErrorPages
     /// `option forwardfor` set on the frontend (applies when the backend has none).
     public let forwardFor: ForwardFor?
-    private let current = Atomic<Int>(0)
-    private let total = Atomic<Int>(0)
-    /// Pauses this frontend's listeners while its `maxconn` is reached.
-    let admission = AdmissionControl()
+    /// Client connections against the frontend's `maxconn`.
+    let connections: ConnectionCounter
 
     public init(
         proxyID: Int, name: String, mode: ProxyMode, timeouts: StreamTimeouts, maxConnections: Int,
@@ -31,6 +29,7 @@ public final class FrontendRuntime: Sendable {
         log: ProxyLog?, errorPages: ErrorPages, forwardFor: ForwardFor? = nil
     ) {
         self.forwardFor = forwardFor
+        self.connections = ConnectionCounter(maximum: maxConnections)
         self.proxyID = proxyID
         self.name = name
         self.mode = mode
@@ -44,24 +43,12 @@ public final class FrontendRuntime: Sendable {
     }
 
     /// Current client connections (HAProxy's `%fc`).
-    public var currentConnections: Int { current.load(ordering: .relaxed) }
-    public var totalConnections: Int { total.load(ordering: .relaxed) }
+    public var currentConnections: Int { connections.currentCount }
+    public var totalConnections: Int { connections.totalCount }
+    var admission: AdmissionControl { connections.admission }
 
-    /// Counts an accepted connection; at `maxconn`, this frontend's listeners stop accepting.
-    func connectionOpened() {
-        let now = current.wrappingAdd(1, ordering: .relaxed).newValue
-        total.wrappingAdd(1, ordering: .relaxed)
-        if maxConnections > 0 && now >= maxConnections { reevaluateAdmission() }
-    }
-
-    func connectionClosed() {
-        let now = current.wrappingSubtract(1, ordering: .relaxed).newValue
-        if maxConnections > 0 && now < maxConnections && admission.needsEvaluationOnClose { reevaluateAdmission() }
-    }
-
-    private func reevaluateAdmission() {
-        admission.evaluate { current.load(ordering: .relaxed) >= maxConnections }
-    }
+    func connectionOpened() { connections.opened() }
+    func connectionClosed() { connections.closed() }
 }
 
 /// The bodies answered for each status, from `errorfile` or HAProxy's defaults.

@@ -25,9 +25,8 @@ public final class ProxyRuntime: Sendable {
     public let tuning: Tuning
     /// Global `maxconn` (0 = no limit).
     public let maxConnections: Int
-    private let current = Atomic<Int>(0)
-    /// Pauses every listener while the global `maxconn` is reached.
-    let admission = AdmissionControl()
+    /// Connections against the global `maxconn`; at the limit every listener pauses.
+    private let connections: ConnectionCounter
     private let stopping = Atomic<Bool>(false)
     private let hardStopping = Atomic<Bool>(false)
 
@@ -37,6 +36,7 @@ public final class ProxyRuntime: Sendable {
         self.serverCount = backends.reduce(0) { $0 + $1.backend.servers.count }
         self.tuning = tuning
         self.maxConnections = maxConnections
+        self.connections = ConnectionCounter(maximum: maxConnections)
     }
 
     /// Set on soft stop: keep-alive connections close after their current response.
@@ -51,22 +51,11 @@ public final class ProxyRuntime: Sendable {
     }
 
     /// Process-wide current connections (HAProxy's `%ac`).
-    public var currentConnections: Int { current.load(ordering: .relaxed) }
+    public var currentConnections: Int { connections.currentCount }
+    var admission: AdmissionControl { connections.admission }
 
-    /// Counts an accepted connection; at the limit, the listeners stop accepting.
-    func connectionOpened() {
-        let now = current.wrappingAdd(1, ordering: .relaxed).newValue
-        if maxConnections > 0 && now >= maxConnections { reevaluateAdmission() }
-    }
-
-    func connectionClosed() {
-        let now = current.wrappingSubtract(1, ordering: .relaxed).newValue
-        if maxConnections > 0 && now < maxConnections && admission.needsEvaluationOnClose { reevaluateAdmission() }
-    }
-
-    private func reevaluateAdmission() {
-        admission.evaluate { current.load(ordering: .relaxed) >= maxConnections }
-    }
+    func connectionOpened() { connections.opened() }
+    func connectionClosed() { connections.closed() }
 
     public func backend(named name: String) -> BackendRuntime? { backends.first { $0.name == name } }
 }
