@@ -97,7 +97,8 @@ final class UDPReceiver: @unchecked Sendable {
 /// A TCP listener on 127.0.0.1 that never accepts: the kernel completes handshakes into the backlog
 /// and buffers what is sent, but nothing is ever answered and no connection is ever closed by it.
 final class SilentListener: @unchecked Sendable {
-    private let fd: Int32
+    /// The listening descriptor (handed to tidegate as `fd@N` by one test).
+    let fd: Int32
     let port: Int
 
     init() throws {
