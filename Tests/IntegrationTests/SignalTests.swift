@@ -17,7 +17,7 @@ struct SignalTests {
             config: TestConfig.simpleProxy(port: port, servers: [server]), ports: [port])
         defer { tidegate.stop() }
 
-        let slow = Task { try await HTTPClient.request(port: port, "/slow?delay=1500") }
+        let slow = Task { try await HTTPClient.request(port: port, "/slow?delay=3000") }
         let reached = await eventually(timeout: .seconds(5)) { server.inFlight == 1 }
         try #require(reached, "the slow request never reached the server")
 

@@ -43,6 +43,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     private var txn: HTTPTransaction?
     private var server: ServerConnection?
     private var clientReadPending = false
+    /// `process()` is running (see there).
+    private var processing = false
     /// Bytes were written to the client since the last flush (a flush is a pipeline traversal).
     private var clientNeedsFlush = false
     /// Writability of the client channel, as last reported (asking the channel costs on every event).
@@ -150,7 +152,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         switch phase {
         case .waitingRequest:
             if inbound.readableBytes > 0 && requestsHandled == 0 {
-                // A truncated request head: HAProxy answers 400.
+                // A truncated request head: logged as a bad request closed by the client (`CR`).
                 logPrematureClose()
             }
             close()
@@ -158,8 +160,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             // Finish the response, then close; a request body cut short aborts the exchange.
             if let current = txn, !current.requestBody.isComplete {
                 current.terminate("C", "D")
-                txn = current
                 abortTransaction()
+                close()
             } else {
                 txn?.closeClientAfter = true
             }
@@ -172,7 +174,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
 
     func channelInactive(context: ChannelHandlerContext) {
         if phase == .active || phase == .tunnel {
-            txn?.terminate("C", phase == .tunnel ? "D" : "D")
+            txn?.terminate("C", "D")
             abortTransaction()
         }
         phase = .closing
@@ -220,8 +222,13 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
 
     // MARK: - Request side
 
-    /// Consumes buffered client bytes as far as the current state allows.
+    /// Consumes buffered client bytes as far as the current state allows. Not re-entered: a
+    /// transaction that ends while the loop runs (a local response to a pipelined request) just
+    /// lets the loop go on, so a burst of pipelined requests never deepens the stack.
     private func process() {
+        guard !processing else { return }
+        processing = true
+        defer { processing = false }
         while true {
             switch phase {
             case .waitingRequest:
@@ -246,7 +253,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
                 beginTransaction(head)
             case .active:
                 forwardRequestBody()
-                return
+                if phase == .active { return }
             case .tunnel, .closing:
                 return
             }
