@@ -9,15 +9,13 @@ public enum ServerSelection: Sendable {
     case unavailable
 }
 
-/// Per-event-loop balancing state of one backend: round-robin positions and smooth weights.
-/// Each loop balances its own streams without locks; over several loops the spread stays even.
+/// Per-event-loop balancing state of one backend (leastconn's tie-break rotation). Round robin
+/// uses the backend's shared order instead, so its spread is global as in HAProxy.
 public struct BalancerState: Sendable {
-    private var currentWeights: [Int]
+    /// Rotates leastconn's tie-breaking start position.
     private var cursor = 0
 
-    public init(serverCount: Int) {
-        currentWeights = Array(repeating: 0, count: serverCount)
-    }
+    public init(serverCount: Int) {}
 
     /// What the hash-based algorithms hash for one request (`nil` falls back to round robin, as HAProxy does).
     public struct HashInput {
@@ -33,7 +31,6 @@ public struct BalancerState: Sendable {
         in backend: Backend, hashInput: HashInput = HashInput(nil), avoiding: Server? = nil
     ) -> ServerSelection {
         let servers = backend.servers
-        if currentWeights.count != servers.count { currentWeights = Array(repeating: 0, count: servers.count) }
 
         // Candidates: usable active servers; else usable backups (the first one unless allbackups).
         // Computed without allocating: a filter over the server list.
@@ -56,7 +53,7 @@ public struct BalancerState: Sendable {
 
         switch backend.algorithm {
         case .roundRobin, .staticRoundRobin:
-            return smoothWeighted(servers, filter)
+            return roundRobin(backend, filter)
         case .leastConnections:
             return leastConnections(servers, filter)
         case .first:
@@ -67,30 +64,30 @@ public struct BalancerState: Sendable {
         case .random(let draws):
             return random(servers, filter, draws: max(1, draws))
         case .source, .uri, .urlParameter, .header:
-            guard let key = hashInput.bytes else { return smoothWeighted(servers, filter) }
+            guard let key = hashInput.bytes else { return roundRobin(backend, filter) }
             return hashed(backend, filter, hash: HashFunction.hash(key, using: backend.hashType))
         }
     }
 
-    private mutating func smoothWeighted(_ servers: [Server], _ filter: CandidateFilter) -> ServerSelection {
-        var total = 0
-        var best = -1
-        var anyFull = false
-        for i in servers.indices where filter.accepts(servers, i) {
-            let server = servers[i]
-            guard server.hasFreeSlot else {
-                anyFull = true
-                continue
+    /// Round robin over the backend's shared weighted order, skipping servers that cannot take the
+    /// stream now; the shared position moves past what was skipped, so the others keep their share.
+    private func roundRobin(_ backend: Backend, _ filter: CandidateFilter) -> ServerSelection {
+        let servers = backend.servers
+        let order = backend.roundRobinOrder
+        guard !order.isEmpty else { return .unavailable }
+        let start = backend.takeRoundRobinPositions()
+        let count = UInt(order.count)
+        var sawCandidate = false
+        for step in 0..<count {
+            let i = order[Int((start &+ step) % count)]
+            guard filter.accepts(servers, i) else { continue }
+            sawCandidate = true
+            if servers[i].tryAcquireSlot() {
+                if step > 0 { _ = backend.takeRoundRobinPositions(step) }
+                return .server(servers[i])
             }
-            let weight = server.weight
-            currentWeights[i] += weight
-            total += weight
-            if best < 0 || currentWeights[i] > currentWeights[best] { best = i }
         }
-        guard best >= 0 else { return anyFull ? .allFull : .unavailable }
-        currentWeights[best] -= total
-        if servers[best].tryAcquireSlot() { return .server(servers[best]) }
-        return .allFull
+        return sawCandidate ? .allFull : .unavailable
     }
 
     private mutating func leastConnections(_ servers: [Server], _ filter: CandidateFilter) -> ServerSelection {

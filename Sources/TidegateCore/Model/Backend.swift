@@ -15,6 +15,10 @@ public final class Backend: Sendable {
     let ring: ConsistentHashRing?
     /// Streams waiting for a free server slot (`timeout queue`).
     public let queue: ServerQueue
+    /// Server positions in smooth weighted round-robin order, one entry per unit of weight; every
+    /// event loop walks it through one shared counter, so the spread is HAProxy's global one.
+    let roundRobinOrder: [Int]
+    private let roundRobinPosition = Atomic<UInt>(0)
 
     public init(
         index: Int, name: String, servers: [Server], algorithm: BalanceAlgorithm, hashType: HashType,
@@ -33,6 +37,31 @@ public final class Backend: Sendable {
             ring = nil
         }
         queue = ServerQueue()
+        roundRobinOrder = Self.smoothWeightedOrder(weights: servers.map(\.initialWeight))
+    }
+
+    /// Takes `count` positions in the round-robin order; returns the first.
+    func takeRoundRobinPositions(_ count: UInt = 1) -> UInt {
+        roundRobinPosition.wrappingAdd(count, ordering: .relaxed).oldValue
+    }
+
+    /// The smooth weighted round-robin sequence for `weights` (e.g. 5,1,1 → a a b a c a a).
+    static func smoothWeightedOrder(weights: [Int]) -> [Int] {
+        let total = weights.reduce(0) { $0 + max($1, 0) }
+        guard total > 0 else { return [] }
+        var current = Array(repeating: 0, count: weights.count)
+        var order: [Int] = []
+        order.reserveCapacity(total)
+        for _ in 0..<total {
+            var best = -1
+            for (i, weight) in weights.enumerated() where weight > 0 {
+                current[i] += weight
+                if best < 0 || current[i] > current[best] { best = i }
+            }
+            current[best] -= total
+            order.append(best)
+        }
+        return order
     }
 
     /// Usable servers (HAProxy's `nbsrv`): active ones, or backups when no active one is usable.
