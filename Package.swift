@@ -51,6 +51,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Debian's Lua 5.4 (headers and link) through pkg-config.
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+        // The only C of the Lua engine: macro wrappers, limit allocator, trampolines, count hook. Only C may longjmp.
+        .target(name: "CTidegateLua", dependencies: ["CLua"]),
+        // The Lua engine core: states, values, coroutines, limits.
+        .target(name: "TidegateLua", dependencies: ["CTidegateLua"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "tidegate",
             dependencies: [
@@ -72,6 +78,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "TidegateLuaTests", dependencies: ["TidegateLua"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
