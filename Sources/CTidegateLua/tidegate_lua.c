@@ -125,7 +125,7 @@ static void tg_lua_count_hook(lua_State *L, lua_Debug *ar) {
         lua_error(L);
         break;
     case TG_LUA_HOOK_YIELD:
-        if (L == runtime->running && lua_isyieldable(L)) {
+        if (L == runtime->running && !runtime->no_yield && lua_isyieldable(L)) {
             runtime->yield_reason = TG_LUA_YIELDED_BY_HOOK;
             lua_yield(L, 0);
         }
@@ -135,12 +135,15 @@ static void tg_lua_count_hook(lua_State *L, lua_Debug *ar) {
     }
 }
 
-int tg_lua_resume(lua_State *co, lua_State *from, int nargs, int *nresults, int hook_count) {
+int tg_lua_resume(lua_State *co, lua_State *from, int nargs, int *nresults, int hook_count, int yield_allowed) {
     tg_lua_runtime *runtime = tg_lua_getruntime(co);
     lua_State *previous = NULL;
+    int previous_no_yield = 0;
     if (runtime != NULL) {
         previous = runtime->running;
+        previous_no_yield = runtime->no_yield;
         runtime->running = co;
+        runtime->no_yield = !yield_allowed;
         runtime->yield_reason = TG_LUA_YIELDED_BY_SCRIPT;
         runtime->refused_yield = 0;
     }
@@ -152,6 +155,7 @@ int tg_lua_resume(lua_State *co, lua_State *from, int nargs, int *nresults, int 
     int status = lua_resume(co, from, nargs, nresults);
     if (runtime != NULL) {
         runtime->running = previous;
+        runtime->no_yield = previous_no_yield;
     }
     return status;
 }
@@ -174,7 +178,7 @@ static int tg_lua_finish(lua_State *L, int result, int count) {
         return count;
     case TG_LUA_YIELD: {
         tg_lua_runtime *runtime = tg_lua_getruntime(L);
-        if (runtime == NULL || runtime->running != L || !lua_isyieldable(L)) {
+        if (runtime == NULL || runtime->running != L || runtime->no_yield || !lua_isyieldable(L)) {
             if (runtime != NULL) {
                 runtime->refused_yield = 1;
             }
@@ -360,6 +364,29 @@ void tg_lua_buffer_free(tg_lua_buffer *buffer) {
     buffer->capacity = 0;
 }
 
+/// Key (by address) of the metatable marking object userdata in the registry.
+static const char tg_lua_object_key = 0;
+
+/// Contents of an object userdata.
+typedef struct tg_lua_object {
+    uint64_t handle;
+} tg_lua_object;
+
+/// If the table at `idx` is an object table, stores its handle and returns 1. Needs 2 free stack slots.
+static int tg_lua_object_handle(lua_State *L, int idx, uint64_t *handle) {
+    int found = 0;
+    if (lua_rawgeti(L, idx, 0) == LUA_TUSERDATA && lua_getmetatable(L, -1)) {
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &tg_lua_object_key);
+        if (lua_rawequal(L, -1, -2)) {
+            *handle = ((tg_lua_object *)lua_touserdata(L, -3))->handle;
+            found = 1;
+        }
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 1);
+    return found;
+}
+
 static void tg_lua_buffer_append(lua_State *L, tg_lua_buffer *buffer, const void *bytes, size_t length) {
     if (buffer->capacity - buffer->length < length) {
         size_t capacity = buffer->capacity < 64 ? 64 : buffer->capacity;
@@ -388,7 +415,14 @@ static void tg_lua_buffer_u64(lua_State *L, tg_lua_buffer *buffer, uint64_t valu
     tg_lua_buffer_append(L, buffer, &value, sizeof value);
 }
 
-static void tg_lua_encode_value(lua_State *L, int idx, tg_lua_buffer *out, int depth) {
+/// Encoder state: the output, and the function references made so far (released if the encoding fails).
+struct tg_lua_encoder {
+    tg_lua_buffer *out;
+    tg_lua_buffer refs;
+};
+
+static void tg_lua_encode_value(lua_State *L, int idx, struct tg_lua_encoder *encoder, int depth) {
+    tg_lua_buffer *out = encoder->out;
     idx = lua_absindex(L, idx);
     switch (lua_type(L, idx)) {
     case LUA_TNIL:
@@ -416,11 +450,31 @@ static void tg_lua_encode_value(lua_State *L, int idx, tg_lua_buffer *out, int d
         tg_lua_buffer_append(L, out, bytes, length);
         break;
     }
+    case LUA_TFUNCTION: {
+        // Record the reference before anything else can fail, so that a failed encoding releases it.
+        int none = LUA_NOREF;
+        tg_lua_buffer_append(L, &encoder->refs, &none, sizeof none);
+        luaL_checkstack(L, 2, "converting a function");
+        lua_pushvalue(L, idx);
+        int32_t ref = (int32_t)luaL_ref(L, LUA_REGISTRYINDEX);
+        memcpy(encoder->refs.data + encoder->refs.length - sizeof none, &ref, sizeof ref);
+        tg_lua_buffer_tag(L, out, TG_LUA_TAG_FUNCTION);
+        tg_lua_buffer_append(L, out, &ref, sizeof ref);
+        break;
+    }
     case LUA_TTABLE: {
         if (depth >= TG_LUA_MAX_DEPTH) {
             luaL_error(L, "table nesting too deep to convert (cycle?)");
         }
         luaL_checkstack(L, 4, "converting a table");
+        uint64_t handle = 0;
+        if (tg_lua_object_handle(L, idx, &handle)) {
+            int32_t ref = LUA_NOREF;
+            tg_lua_buffer_tag(L, out, TG_LUA_TAG_OBJECT);
+            tg_lua_buffer_u64(L, out, handle);
+            tg_lua_buffer_append(L, out, &ref, sizeof ref);
+            break;
+        }
         lua_Integer count = 0;
         while (lua_rawgeti(L, idx, count + 1) != LUA_TNIL) {
             lua_pop(L, 1);
@@ -433,7 +487,7 @@ static void tg_lua_encode_value(lua_State *L, int idx, tg_lua_buffer *out, int d
         tg_lua_buffer_u64(L, out, 0);
         for (lua_Integer i = 1; i <= count; i++) {
             lua_rawgeti(L, idx, i);
-            tg_lua_encode_value(L, -1, out, depth + 1);
+            tg_lua_encode_value(L, -1, encoder, depth + 1);
             lua_pop(L, 1);
         }
         uint64_t hash_count = 0;
@@ -446,12 +500,12 @@ static void tg_lua_encode_value(lua_State *L, int idx, tg_lua_buffer *out, int d
                     continue;
                 }
             }
-            tg_lua_encode_value(L, -2, out, depth + 1);
-            tg_lua_encode_value(L, -1, out, depth + 1);
+            tg_lua_encode_value(L, -2, encoder, depth + 1);
+            tg_lua_encode_value(L, -1, encoder, depth + 1);
             lua_pop(L, 1);
             hash_count += 1;
         }
-        memcpy(out->data + hash_count_offset, &hash_count, sizeof hash_count);
+        memcpy(encoder->out->data + hash_count_offset, &hash_count, sizeof hash_count);
         break;
     }
     default:
@@ -460,10 +514,10 @@ static void tg_lua_encode_value(lua_State *L, int idx, tg_lua_buffer *out, int d
 }
 
 static int tg_lua_encode_body(lua_State *L) {
-    tg_lua_buffer *out = (tg_lua_buffer *)lua_touserdata(L, 1);
+    struct tg_lua_encoder *encoder = (struct tg_lua_encoder *)lua_touserdata(L, 1);
     int top = lua_gettop(L);
     for (int i = 2; i <= top; i++) {
-        tg_lua_encode_value(L, i, out, 0);
+        tg_lua_encode_value(L, i, encoder, 0);
     }
     return 0;
 }
@@ -473,12 +527,23 @@ int tg_lua_encode(lua_State *L, int first, int count, tg_lua_buffer *out) {
     if (count < 0 || !lua_checkstack(L, count + 2)) {
         return LUA_ERRMEM;
     }
+    struct tg_lua_encoder encoder = {out, {NULL, 0, 0}};
     lua_pushcfunction(L, tg_lua_encode_body);
-    lua_pushlightuserdata(L, out);
+    lua_pushlightuserdata(L, &encoder);
     for (int i = 0; i < count; i++) {
         lua_pushvalue(L, first + i);
     }
-    return lua_pcall(L, count + 1, 0, 0);
+    int status = lua_pcall(L, count + 1, 0, 0);
+    if (status != LUA_OK && lua_checkstack(L, 2)) {
+        // `luaL_unref` only writes existing registry slots: it does not raise.
+        for (size_t offset = 0; offset + sizeof(int) <= encoder.refs.length; offset += sizeof(int)) {
+            int ref;
+            memcpy(&ref, encoder.refs.data + offset, sizeof ref);
+            luaL_unref(L, LUA_REGISTRYINDEX, ref);
+        }
+    }
+    tg_lua_buffer_free(&encoder.refs);
+    return status;
 }
 
 struct tg_lua_decoder {
@@ -553,6 +618,23 @@ static void tg_lua_decode_value(lua_State *L, struct tg_lua_decoder *decoder, in
         }
         break;
     }
+    case TG_LUA_TAG_FUNCTION: {
+        int32_t ref;
+        memcpy(&ref, tg_lua_decoder_take(L, decoder, sizeof ref), sizeof ref);
+        lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+        break;
+    }
+    case TG_LUA_TAG_OBJECT: {
+        int32_t ref;
+        (void)tg_lua_decoder_u64(L, decoder);
+        memcpy(&ref, tg_lua_decoder_take(L, decoder, sizeof ref), sizeof ref);
+        if (ref >= 0) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+        } else {
+            lua_pushnil(L);
+        }
+        break;
+    }
     default:
         luaL_error(L, "malformed value encoding");
     }
@@ -594,4 +676,213 @@ static int tg_lua_push_error_body(lua_State *L) {
 int tg_lua_push_error(lua_State *L, const char *message, size_t length) {
     struct tg_lua_message args = {message, length};
     return tg_lua_protect(L, tg_lua_push_error_body, &args, 1);
+}
+
+// MARK: - Checked functions, classes, objects, module tables
+
+enum {
+    TG_LUA_UPVALUE_NAME = 3,
+    TG_LUA_UPVALUE_MIN = 4,
+    TG_LUA_UPVALUE_MAX = 5,
+    TG_LUA_UPVALUE_CLASS = 6,
+};
+
+/// Like `tg_lua_trampoline`, after HAProxy-style arity and self checks (see the header).
+static int tg_lua_checked_trampoline(lua_State *L) {
+    int top = lua_gettop(L);
+    int min = (int)lua_tointeger(L, lua_upvalueindex(TG_LUA_UPVALUE_MIN));
+    int max = (int)lua_tointeger(L, lua_upvalueindex(TG_LUA_UPVALUE_MAX));
+    if (top < min || (max >= 0 && top > max)) {
+        const char *name = lua_tostring(L, lua_upvalueindex(TG_LUA_UPVALUE_NAME));
+        if (min == max) {
+            return luaL_error(L, "'%s' needs %d arguments", name, min);
+        } else if (max < 0) {
+            return luaL_error(L, "'%s' needs at least %d arguments", name, min);
+        }
+        return luaL_error(L, "'%s' needs between %d and %d arguments", name, min, max);
+    }
+    if (!lua_isnil(L, lua_upvalueindex(TG_LUA_UPVALUE_CLASS))) {
+        luaL_checkstack(L, 4, NULL);
+        uint64_t handle = 0;
+        int ok = lua_type(L, 1) == LUA_TTABLE && lua_getmetatable(L, 1);
+        if (ok) {
+            ok = lua_rawequal(L, -1, lua_upvalueindex(TG_LUA_UPVALUE_CLASS));
+            lua_pop(L, 1);
+        }
+        if (!ok || !tg_lua_object_handle(L, 1, &handle)) {
+            lua_getfield(L, lua_upvalueindex(TG_LUA_UPVALUE_CLASS), "__name");
+            const char *class_name = lua_tostring(L, -1);
+            return luaL_typeerror(L, 1, class_name != NULL ? class_name : "object");
+        }
+    }
+    int count = 0;
+    int result = tg_lua_call_swift(L, 0, &count);
+    return tg_lua_finish(L, result, count);
+}
+
+struct tg_lua_checked_args {
+    tg_lua_callback callback;
+    void *context;
+    const char *name;
+    int min;
+    int max;
+    int class_ref;
+};
+
+static void tg_lua_pushchecked(lua_State *L, const struct tg_lua_checked_args *args) {
+    luaL_checkstack(L, 6, NULL);
+    lua_pushlightuserdata(L, args->context);
+    tg_lua_callback *slot = (tg_lua_callback *)lua_newuserdatauv(L, sizeof *slot, 0);
+    *slot = args->callback;
+    lua_pushstring(L, args->name);
+    lua_pushinteger(L, args->min);
+    lua_pushinteger(L, args->max);
+    if (args->class_ref >= 0) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, args->class_ref);
+    } else {
+        lua_pushnil(L);
+    }
+    lua_pushcclosure(L, tg_lua_checked_trampoline, 6);
+}
+
+static int tg_lua_push_checked_body(lua_State *L) {
+    tg_lua_pushchecked(L, (const struct tg_lua_checked_args *)lua_touserdata(L, 1));
+    return 1;
+}
+
+int tg_lua_push_checked_function(lua_State *L, tg_lua_callback callback, void *context, const char *name,
+                                 int min, int max, int class_ref) {
+    struct tg_lua_checked_args args = {callback, context, name, min, max, class_ref};
+    return tg_lua_protect(L, tg_lua_push_checked_body, &args, 1);
+}
+
+struct tg_lua_setfield_args {
+    int table_ref;
+    const char *name;
+};
+
+static int tg_lua_setfield_body(lua_State *L) {
+    struct tg_lua_setfield_args *args = (struct tg_lua_setfield_args *)lua_touserdata(L, 2);
+    if (lua_rawgeti(L, LUA_REGISTRYINDEX, args->table_ref) != LUA_TTABLE) {
+        return luaL_error(L, "cannot set field '%s' (not a table)", args->name);
+    }
+    lua_pushvalue(L, 1);
+    lua_setfield(L, -2, args->name);
+    return 0;
+}
+
+int tg_lua_setfield(lua_State *L, int table_ref, const char *name) {
+    if (!lua_checkstack(L, 3)) {
+        lua_pop(L, 1);
+        return LUA_ERRMEM;
+    }
+    struct tg_lua_setfield_args args = {table_ref, name};
+    lua_pushcfunction(L, tg_lua_setfield_body);
+    lua_insert(L, -2);
+    lua_pushlightuserdata(L, &args);
+    int status = lua_pcall(L, 2, 0, 0);
+    if (status != LUA_OK) {
+        lua_pop(L, 1);
+    }
+    return status;
+}
+
+static int tg_lua_newtable_body(lua_State *L) {
+    lua_newtable(L);
+    return 1;
+}
+
+int tg_lua_newtable_ref(lua_State *L, int *ref) {
+    int status = tg_lua_protect(L, tg_lua_newtable_body, NULL, 1);
+    if (status != LUA_OK) {
+        return status;
+    }
+    return tg_lua_ref(L, ref);
+}
+
+struct tg_lua_newclass_args {
+    const char *name;
+    int class_ref;
+};
+
+static int tg_lua_newclass_body(lua_State *L) {
+    struct tg_lua_newclass_args *args = (struct tg_lua_newclass_args *)lua_touserdata(L, 1);
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &tg_lua_object_key) == LUA_TNIL) {
+        lua_newtable(L);
+        lua_pushliteral(L, "tidegate.object");
+        lua_setfield(L, -2, "__name");
+        lua_pushliteral(L, "not accessible");
+        lua_setfield(L, -2, "__metatable");
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &tg_lua_object_key);
+    }
+    lua_pop(L, 1);
+    if (!luaL_newmetatable(L, args->name)) {
+        return luaL_error(L, "class '%s' is already registered", args->name);
+    }
+    lua_newtable(L);
+    lua_setfield(L, -2, "__index");
+    args->class_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+int tg_lua_newclass(lua_State *L, const char *name, int *class_ref) {
+    int top = lua_gettop(L);
+    struct tg_lua_newclass_args args = {name, LUA_NOREF};
+    int status = tg_lua_protect(L, tg_lua_newclass_body, &args, 0);
+    if (status == LUA_OK) {
+        *class_ref = args.class_ref;
+        lua_settop(L, top);
+    }
+    return status;
+}
+
+static int tg_lua_class_add_method_body(lua_State *L) {
+    const struct tg_lua_checked_args *args = (const struct tg_lua_checked_args *)lua_touserdata(L, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, args->class_ref);
+    lua_getfield(L, -1, "__index");
+    tg_lua_pushchecked(L, args);
+    lua_setfield(L, -2, args->name);
+    return 0;
+}
+
+int tg_lua_class_add_method(lua_State *L, int class_ref, const char *name, tg_lua_callback callback,
+                            void *context, int min, int max) {
+    int top = lua_gettop(L);
+    struct tg_lua_checked_args args = {callback, context, name, min, max, class_ref};
+    int status = tg_lua_protect(L, tg_lua_class_add_method_body, &args, 0);
+    if (status == LUA_OK) {
+        lua_settop(L, top);
+    }
+    return status;
+}
+
+struct tg_lua_newobject_args {
+    int class_ref;
+    uint64_t handle;
+    int table_ref;
+};
+
+static int tg_lua_newobject_body(lua_State *L) {
+    struct tg_lua_newobject_args *args = (struct tg_lua_newobject_args *)lua_touserdata(L, 1);
+    lua_createtable(L, 0, 1);
+    tg_lua_object *object = (tg_lua_object *)lua_newuserdatauv(L, sizeof *object, 0);
+    object->handle = args->handle;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &tg_lua_object_key);
+    lua_setmetatable(L, -2);
+    lua_rawseti(L, -2, 0);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, args->class_ref);
+    lua_setmetatable(L, -2);
+    args->table_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+int tg_lua_newobject(lua_State *L, int class_ref, uint64_t handle, int *table_ref) {
+    int top = lua_gettop(L);
+    struct tg_lua_newobject_args args = {class_ref, handle, LUA_NOREF};
+    int status = tg_lua_protect(L, tg_lua_newobject_body, &args, 0);
+    if (status == LUA_OK) {
+        *table_ref = args.table_ref;
+        lua_settop(L, top);
+    }
+    return status;
 }

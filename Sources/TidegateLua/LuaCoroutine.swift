@@ -37,6 +37,10 @@ public final class LuaCoroutine {
     public var forcedYieldInstructions: Int = 10_000
     /// CPU-time budget over all resumes; nil for none.
     public var timeLimit: Duration?
+    /// Whether the coroutine may yield. When false (run to completion, e.g. load-time code), the count hook never
+    /// forces a yield, a Swift function asking to yield raises "yield not allowed" (`.yieldNotAllowed`), and a
+    /// script's own `coroutine.yield` still returns `.yielded(.script)` to the caller, which should `close()` it.
+    public var yieldAllowed = true
     /// Thread CPU time spent in this coroutine's resumes so far.
     public private(set) var cpuTime: Duration = .zero
 
@@ -77,7 +81,8 @@ public final class LuaCoroutine {
         let mainTop = lua_gettop(main)
         defer { lua_settop(main, mainTop) }
 
-        let (pushStatus, argumentCount) = LuaState.push(arguments, onto: main)
+        self.state.releaseOrphanedReferences()
+        let (pushStatus, argumentCount) = self.state.push(arguments, onto: main)
         guard pushStatus == LUA_OK, lua_checkstack(self.thread, argumentCount) != 0 else {
             let code = pushStatus == LUA_OK ? LuaError.Code.memory : LuaState.code(forStatus: pushStatus)
             return self.fail(LuaError(code: code, message: self.state.errorMessage(above: mainTop)))
@@ -87,7 +92,7 @@ public final class LuaCoroutine {
         let start = ThreadCPUClock.now()
         self.cpuDeadline = self.timeLimit.map { start + ($0 - self.cpuTime) }
         let hookCount: Int
-        if self.forcedYieldInstructions > 0 {
+        if self.forcedYieldInstructions > 0 && self.yieldAllowed {
             hookCount = self.forcedYieldInstructions
         } else {
             hookCount = self.timeLimit == nil ? 0 : Self.timeCheckInstructions
@@ -95,7 +100,8 @@ public final class LuaCoroutine {
         let previous = self.state.running
         self.state.running = self
         var resultCount: Int32 = 0
-        let status = tg_lua_resume(self.thread, main, argumentCount, &resultCount, Int32(clamping: hookCount))
+        let status = tg_lua_resume(
+            self.thread, main, argumentCount, &resultCount, Int32(clamping: hookCount), self.yieldAllowed ? 1 : 0)
         self.state.running = previous
         self.cpuTime += ThreadCPUClock.now() - start
 
@@ -135,7 +141,7 @@ public final class LuaCoroutine {
             return nil
         }
         lua_xmove(self.thread, self.state.mainThread, count)
-        return LuaState.values(in: self.state.mainThread, from: mainTop + 1, to: mainTop + count)
+        return self.state.values(in: self.state.mainThread, from: mainTop + 1, to: mainTop + count)
     }
 
     private func describeFailure(status: Int32, mainTop: Int32) -> LuaError {
@@ -163,6 +169,12 @@ public final class LuaCoroutine {
         // A memory error caught and re-raised by a Swift function arrives as a runtime error.
         let finalCode = (code == .runtime && message == "not enough memory") ? .memory : code
         return LuaError(code: finalCode, message: message, traceback: traceback)
+    }
+
+    /// Abandons a suspended coroutine: closes its pending to-be-closed variables and releases it.
+    public func close() {
+        guard self.status == .suspended else { return }
+        _ = self.fail(LuaError(code: .runtime, message: "coroutine closed"))
     }
 
     private func fail(_ error: LuaError) -> LuaResumeResult {

@@ -1,4 +1,5 @@
 import CTidegateLua
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -16,11 +17,21 @@ public final class LuaState {
     let mainThread: OpaquePointer
     /// Per-state C data: allocator accounting, hook decision callback, running coroutine. Freed after `lua_close`.
     let runtime: UnsafeMutablePointer<tg_lua_runtime>
-    /// Swift functions registered with `setGlobal(_:function:)`; Lua holds them as lightuserdata, so they live
-    /// as long as the state.
-    private var functions: [LuaFunctionBox] = []
+    /// Swift functions registered with `setGlobal(_:function:)`, module tables and classes; Lua holds them as
+    /// lightuserdata, so they live as long as the state.
+    var functions: [LuaFunctionBox] = []
     /// The coroutine being resumed, if any (the count hook asks it about its budget).
     var running: LuaCoroutine?
+    /// Registered classes: the `LuaClass` (kept so that its identifier stays unique) and its metatable reference.
+    var classes: [ObjectIdentifier: (luaClass: AnyObject, reference: Int32)] = [:]
+    /// The handle table: live objects and the registry reference of their Lua table.
+    var objects: [UInt64: LuaObjectSlot] = [:]
+    var nextObjectHandle: UInt64 = 1
+    /// Registry references of `LuaFunction`s released on another thread, freed on this state's thread.
+    let orphanedReferences = Mutex<[Int32]>([])
+    /// Process-unique identifier (object handles name their state).
+    let identifier = LuaState.identifiers.add(1, ordering: .relaxed).newValue
+    private static let identifiers = Atomic<UInt64>(0)
 
     /// Creates a state and opens the standard libraries.
     /// - Parameter maxMemory: byte limit of the allocator, 0 for none. Hitting it fails the running code with
@@ -72,6 +83,7 @@ public final class LuaState {
 
     /// Runs a full garbage collection cycle (finalizer errors become Lua warnings).
     public func collectGarbage() {
+        self.releaseOrphanedReferences()
         tg_lua_collectgarbage(self.mainThread)
     }
 
@@ -183,19 +195,19 @@ public final class LuaState {
 
     /// Reads the values at `first...last` of `thread` (protected encode in C). On failure returns nil and leaves
     /// the error value on top of `thread`.
-    static func values(in thread: OpaquePointer, from first: Int32, to last: Int32) -> [LuaValue]? {
+    func values(in thread: OpaquePointer, from first: Int32, to last: Int32) -> [LuaValue]? {
         guard last >= first else { return [] }
         var buffer = tg_lua_buffer()
         defer { tg_lua_buffer_free(&buffer) }
         guard tg_lua_encode(thread, first, last - first + 1, &buffer) == LUA_OK else { return nil }
-        return LuaValue.decode(UnsafeRawBufferPointer(start: buffer.data, count: buffer.length))
+        return LuaValue.decode(UnsafeRawBufferPointer(start: buffer.data, count: buffer.length), state: self)
     }
 
     /// Pushes `values` onto `thread` (protected decode in C). Returns the status and how many were pushed; on
     /// failure the error value is on top.
-    static func push(_ values: [LuaValue], onto thread: OpaquePointer) -> (status: Int32, count: Int32) {
+    func push(_ values: [LuaValue], onto thread: OpaquePointer) -> (status: Int32, count: Int32) {
         guard !values.isEmpty else { return (LUA_OK, 0) }
-        let bytes = LuaValue.encode(values)
+        let bytes = LuaValue.encode(values, for: self)
         var count: Int32 = 0
         let status = bytes.withUnsafeBufferPointer { tg_lua_push_encoded(thread, $0.baseAddress, $0.count, &count) }
         return (status, count)

@@ -38,10 +38,10 @@ final class LuaFunctionBox {
         let top = lua_gettop(thread)
         let result: LuaFunctionResult
         if resumedBase == 0 {
-            guard let arguments = LuaState.values(in: thread, from: 1, to: top) else { return Int32(TG_LUA_ERROR) }
+            guard let arguments = self.state.values(in: thread, from: 1, to: top) else { return Int32(TG_LUA_ERROR) }
             result = Self.run(self.function, arguments)
         } else {
-            guard let resumed = LuaState.values(in: thread, from: resumedBase, to: top) else {
+            guard let resumed = self.state.values(in: thread, from: resumedBase, to: top) else {
                 return Int32(TG_LUA_ERROR)
             }
             let continuation = self.state.running?.takeContinuation() ?? { .values($0) }
@@ -67,7 +67,7 @@ final class LuaFunctionBox {
     ) -> Int32 {
         switch result {
         case .values(let values):
-            let (status, pushed) = LuaState.push(values, onto: thread)
+            let (status, pushed) = self.state.push(values, onto: thread)
             guard status == LUA_OK else { return Int32(TG_LUA_ERROR) }
             count.pointee = pushed
             return Int32(TG_LUA_RETURN)

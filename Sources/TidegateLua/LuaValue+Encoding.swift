@@ -4,15 +4,16 @@ import CTidegateLua
 // pushes or reads Lua values itself: the C side decodes/encodes them under `lua_pcall`, so an out-of-memory or
 // conversion error is a status code, never a longjmp over Swift frames.
 extension LuaValue {
-    static func encode(_ values: [LuaValue]) -> [UInt8] {
+    /// Encodes `values` for pushing into `state`. Functions of other states and invalidated objects become nil.
+    static func encode(_ values: [LuaValue], for state: LuaState) -> [UInt8] {
         var bytes: [UInt8] = []
         for value in values {
-            value.encode(into: &bytes)
+            value.encode(into: &bytes, state: state)
         }
         return bytes
     }
 
-    private func encode(into bytes: inout [UInt8]) {
+    private func encode(into bytes: inout [UInt8], state: LuaState) {
         switch self {
         case .nil:
             bytes.append(UInt8(TG_LUA_TAG_NIL))
@@ -33,18 +34,30 @@ extension LuaValue {
             withUnsafeBytes(of: UInt64(table.array.count)) { bytes.append(contentsOf: $0) }
             withUnsafeBytes(of: UInt64(table.hash.count)) { bytes.append(contentsOf: $0) }
             for value in table.array {
-                value.encode(into: &bytes)
+                value.encode(into: &bytes, state: state)
             }
             for (key, value) in table.hash {
-                key.encode(into: &bytes)
-                value.encode(into: &bytes)
+                key.encode(into: &bytes, state: state)
+                value.encode(into: &bytes, state: state)
             }
+        case .function(let function):
+            guard function.state === state else {
+                bytes.append(UInt8(TG_LUA_TAG_NIL))
+                return
+            }
+            bytes.append(UInt8(TG_LUA_TAG_FUNCTION))
+            withUnsafeBytes(of: function.reference) { bytes.append(contentsOf: $0) }
+        case .object(let handle):
+            bytes.append(UInt8(TG_LUA_TAG_OBJECT))
+            withUnsafeBytes(of: handle.id) { bytes.append(contentsOf: $0) }
+            withUnsafeBytes(of: state.objectTableReference(handle) ?? LUA_NOREF) { bytes.append(contentsOf: $0) }
         }
     }
 
     /// Decodes what `tg_lua_encode` produced. The bytes come from our own C encoder, so a malformed input is a bug.
-    static func decode(_ bytes: UnsafeRawBufferPointer) -> [LuaValue] {
-        var reader = Reader(bytes: bytes)
+    /// Takes ownership of the function references in it (released when the `LuaFunctionReference`s are).
+    static func decode(_ bytes: UnsafeRawBufferPointer, state: LuaState) -> [LuaValue] {
+        var reader = Reader(bytes: bytes, state: state)
         var values: [LuaValue] = []
         while reader.position < bytes.count {
             values.append(reader.value())
@@ -54,6 +67,7 @@ extension LuaValue {
 
     private struct Reader {
         let bytes: UnsafeRawBufferPointer
+        let state: LuaState
         var position = 0
 
         mutating func take<T>(_: T.Type) -> T {
@@ -95,6 +109,12 @@ extension LuaValue {
                     table.hash[key] = self.value()
                 }
                 return .table(table)
+            case Int(TG_LUA_TAG_FUNCTION):
+                return .function(LuaFunctionReference(state: self.state, reference: self.take(Int32.self)))
+            case Int(TG_LUA_TAG_OBJECT):
+                let id = self.take(UInt64.self)
+                _ = self.take(Int32.self)
+                return .object(LuaObjectHandle(state: self.state.identifier, id: id))
             default:
                 preconditionFailure("malformed Lua value encoding (tag \(tag))")
             }

@@ -1,6 +1,7 @@
 /// A Lua value copied out of (or into) a Lua state.
 ///
-/// Functions, userdata and threads have no `LuaValue`: converting them fails with a runtime error.
+/// Functions become anchored references (`.function`), object tables (see `LuaClass`) their handle (`.object`);
+/// other userdata and threads have no `LuaValue`: converting them fails with a runtime error.
 /// Strings are bytes (Lua strings are binary-safe); `stringValue` decodes UTF-8.
 public enum LuaValue: Hashable, Sendable {
     case `nil`
@@ -9,6 +10,11 @@ public enum LuaValue: Hashable, Sendable {
     case number(Double)
     case string([UInt8])
     case table(LuaTable)
+    /// A Lua function anchored in the registry of its state (compared by reference identity). Pushing it into
+    /// another state pushes nil.
+    case function(LuaFunctionReference)
+    /// An object of a registered `LuaClass`. Pushing an invalidated handle pushes nil.
+    case object(LuaObjectHandle)
 
     /// A string value from UTF-8 text.
     public init(_ string: String) {
@@ -31,6 +37,18 @@ public enum LuaValue: Hashable, Sendable {
     public var tableValue: LuaTable? {
         guard case .table(let table) = self else { return nil }
         return table
+    }
+
+    /// The function reference, or nil.
+    public var functionValue: LuaFunctionReference? {
+        guard case .function(let function) = self else { return nil }
+        return function
+    }
+
+    /// The object handle, or nil.
+    public var objectValue: LuaObjectHandle? {
+        guard case .object(let handle) = self else { return nil }
+        return handle
     }
 }
 

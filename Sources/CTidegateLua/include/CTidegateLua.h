@@ -10,7 +10,9 @@
 //  - the per-state runtime (stored in the extra space of every thread) used by the count hook and the trampoline;
 //  - the trampoline through which Lua calls Swift functions (return / raise / yield, with a continuation);
 //  - the count hook (forced yield, CPU-time budget decided by Swift);
-//  - protected helpers: open libraries, create coroutines, move values between Lua and a flat byte encoding.
+//  - protected helpers: open libraries, create coroutines, move values between Lua and a flat byte encoding;
+//  - classes and objects (HAProxy convention: a table holding a userdata at [0], methods in the class
+//    metatable's __index) and checked functions (exact arity and self checks raised from C), module tables.
 #ifndef C_TIDEGATE_LUA_H
 #define C_TIDEGATE_LUA_H
 
@@ -97,6 +99,7 @@ typedef struct tg_lua_runtime {
     lua_State *running;           ///< the task thread being resumed by `tg_lua_resume`, or NULL
     int yield_reason;             ///< TG_LUA_YIELDED_* of the last yield of `running`
     int refused_yield;            ///< set when a Swift function asked to yield where it could not
+    int no_yield;                 ///< the running task thread may not yield at all (run to completion)
 } tg_lua_runtime;
 
 /// Stores `runtime` in the main thread's extra space (do it before creating threads).
@@ -105,8 +108,10 @@ tg_lua_runtime *tg_lua_getruntime(lua_State *L);
 
 /// Resumes `co` as the running task thread: arms the count hook on `co` every `hook_count` instructions
 /// (0 = no hook), clears the yield reason, calls `lua_resume` (which never raises) and restores the previous
-/// running thread. On LUA_YIELD, `runtime->yield_reason` tells who yielded.
-int tg_lua_resume(lua_State *co, lua_State *from, int nargs, int *nresults, int hook_count);
+/// running thread. On LUA_YIELD, `runtime->yield_reason` tells who yielded. With `yield_allowed` 0 the count hook
+/// never yields and a Swift function asking to yield raises "yield not allowed" (a script's own
+/// `coroutine.yield` still yields; the caller decides what that means).
+int tg_lua_resume(lua_State *co, lua_State *from, int nargs, int *nresults, int hook_count, int yield_allowed);
 
 // MARK: - Swift functions (trampoline protocol)
 //
@@ -171,7 +176,12 @@ void tg_lua_buffer_free(tg_lua_buffer *buffer);
 // Value encoding shared with Swift (native byte order, same process):
 //   nil: 0 | false: 1 | true: 2 | integer: 3 + int64 | float: 4 + double | string: 5 + uint64 length + bytes
 //   table: 6 + uint64 array count + uint64 hash count + array values (keys 1...n) + hash key/value pairs
-// Functions, userdata and threads are not encodable (error). Tables nest at most TG_LUA_MAX_DEPTH deep.
+//   function: 7 + int32 registry reference. Encoding a function anchors it with a *new* reference that the
+//             reader owns (and must `luaL_unref`); decoding pushes the referenced value.
+//   object: 8 + uint64 handle + int32 registry reference of the object table. Encoding an object table (a table
+//           whose raw [0] is an object userdata, see `tg_lua_newobject`) writes its handle and LUA_NOREF; decoding
+//           pushes the referenced table, or nil if the reference is LUA_NOREF (the handle was invalidated).
+// Other userdata and threads are not encodable (error). Tables nest at most TG_LUA_MAX_DEPTH deep.
 enum {
     TG_LUA_TAG_NIL = 0,
     TG_LUA_TAG_FALSE = 1,
@@ -180,11 +190,14 @@ enum {
     TG_LUA_TAG_FLOAT = 4,
     TG_LUA_TAG_STRING = 5,
     TG_LUA_TAG_TABLE = 6,
+    TG_LUA_TAG_FUNCTION = 7,
+    TG_LUA_TAG_OBJECT = 8,
     TG_LUA_MAX_DEPTH = 64,
 };
 
 /// Encodes the values at stack indices `first ... first + count - 1` of L into `out` (stack unchanged on
-/// success; error value pushed on failure). Raw access only: no metamethods run.
+/// success; error value pushed on failure). Raw access only: no metamethods run. On failure the function
+/// references made so far are released.
 int tg_lua_encode(lua_State *L, int first, int count, tg_lua_buffer *out);
 
 /// Decodes `length` bytes and pushes the values. On success stores how many; on failure pushes the error value.
@@ -193,5 +206,37 @@ int tg_lua_push_encoded(lua_State *L, const unsigned char *bytes, size_t length,
 /// Pushes `message` prefixed with the position of the Lua code that called the running C function (like
 /// luaL_error). Protected; on failure the pushed value is the error of the failure itself.
 int tg_lua_push_error(lua_State *L, const char *message, size_t length);
+
+// MARK: - Checked functions, classes, objects and module tables (all protected; never raise)
+//
+// A checked function is a Swift function (same trampoline protocol) whose closure first checks, in C:
+//  - the argument count: `min <= lua_gettop(L) <= max` (max < 0: no maximum), else it raises HAProxy's
+//    "'<name>' needs <n> arguments" (or "needs between <min> and <max>" / "needs at least <min>");
+//  - for a method (`class_ref` not LUA_NOREF), that argument 1 is an object of that class (a table with that
+//    metatable and an object userdata at [0]), else `luaL_typeerror(L, 1, <class name>)`.
+// Counts include `self` for methods, as HAProxy's `check_args` counts the whole stack.
+
+/// Pushes a checked function (see above). On failure pushes the error value instead.
+int tg_lua_push_checked_function(lua_State *L, tg_lua_callback callback, void *context, const char *name,
+                                 int min, int max, int class_ref);
+
+/// Pops the value on top of the stack and sets `registry[table_ref][name]` to it (`lua_setfield`; use
+/// LUA_RIDX_GLOBALS for a global). The stack is back to its previous height minus the value on return.
+int tg_lua_setfield(lua_State *L, int table_ref, const char *name);
+
+/// Creates an empty table anchored in the registry.
+int tg_lua_newtable_ref(lua_State *L, int *ref);
+
+/// Creates the class metatable `name` (`luaL_newmetatable`: also `registry[name]`, with `__name`) whose `__index`
+/// is a table of methods, and anchors it. Fails if `name` is already registered in this state.
+int tg_lua_newclass(lua_State *L, const char *name, int *class_ref);
+
+/// Adds a checked method to the class `class_ref` (counts include self).
+int tg_lua_class_add_method(lua_State *L, int class_ref, const char *name, tg_lua_callback callback,
+                            void *context, int min, int max);
+
+/// Creates an object of class `class_ref`: a table {[0] = userdata holding `handle`} whose metatable is the
+/// class metatable, anchored in the registry (`*table_ref`).
+int tg_lua_newobject(lua_State *L, int class_ref, uint64_t handle, int *table_ref);
 
 #endif
