@@ -65,8 +65,9 @@ extension SampleConverterRegistry {
                 compileArguments: Self.offsetAndUnit
             ) { input, args, _ in
                 guard case .sint(let value) = input else { return nil }
+                // The offset is in the input's unit, added before converting to seconds (as HAProxy).
                 let divisor = args[1].integerValue ?? 1
-                let seconds = value / divisor + (args[0].integerValue ?? 0)
+                let seconds = (value + (args[0].integerValue ?? 0)) / divisor
                 var out = ByteBuffer()
                 CivilTime(epochSeconds: seconds).writeHTTPDate(to: &out)
                 return .str(out)

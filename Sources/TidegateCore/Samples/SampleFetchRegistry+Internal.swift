@@ -14,7 +14,15 @@ extension SampleFetchRegistry {
         register(.init(name: "always_false", outputType: .bool, fetch: { _, _ in .bool(false) }))
         register(constant(name: "str", type: .str) { text in .string(text) })
         register(constant(name: "int", type: .sint) { text in Int64(text).map { .sint($0) } })
-        register(constant(name: "bool", type: .bool) { text in Int64(text).map { .bool($0 != 0) } })
+        // HAProxy accepts exactly `true`, `false`, `1` and `0`.
+        register(
+            constant(name: "bool", type: .bool) { text in
+                switch text {
+                case "true", "1": return .bool(true)
+                case "false", "0": return .bool(false)
+                default: return nil
+                }
+            })
         register(constant(name: "ipv4", type: .ipv4) { text in IPv4Address(text).map { .ipv4($0) } })
         register(constant(name: "ipv6", type: .ipv6) { text in IPv6Address(text).map { .ipv6($0) } })
         register(constant(name: "meth", type: .meth) { text in text.isEmpty ? nil : .meth(ByteBuffer(string: text)) })

@@ -156,7 +156,9 @@ struct SampleConverterTests {
         #expect(try string("str(x),unset-var(txn.host)", context) == "x")
         #expect(try evaluate("var(txn.host)", context) == nil)
         #expect(try string("int(784111777),http_date", context) == "Sun, 06 Nov 1994 08:49:37 GMT")
-        #expect(try string("int(784111777000),http_date(3600,ms)", context) == "Sun, 06 Nov 1994 09:49:37 GMT")
+        // The offset is in the input's unit: 3600 ms here, 3600 s below.
+        #expect(try string("int(784111777000),http_date(3600,ms)", context) == "Sun, 06 Nov 1994 08:49:40 GMT")
+        #expect(try string("int(784111777),http_date(3600)", context) == "Sun, 06 Nov 1994 09:49:37 GMT")
         #expect(try string("int(784111777),utime(%Y-%m-%d %H:%M:%S)", context) == "1994-11-06 08:49:37")
     }
 

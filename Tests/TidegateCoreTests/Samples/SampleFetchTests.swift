@@ -163,7 +163,12 @@ struct SampleFetchTests {
         #expect(try evaluate("always_false", context) == .bool(false))
         #expect(try string("str(hello)", context) == "hello")
         #expect(try integer("int(-5)", context) == -5)
-        #expect(try evaluate("bool(3)", context) == .bool(true))
+        #expect(try evaluate("bool(true)", context) == .bool(true))
+        #expect(try evaluate("bool(1)", context) == .bool(true))
+        #expect(try evaluate("bool(false)", context) == .bool(false))
+        #expect(try evaluate("bool(0)", context) == .bool(false))
+        // HAProxy accepts only true, false, 1 and 0.
+        #expect(throws: SampleCompileError.self) { try SampleExpression("bool(3)") }
         #expect(try evaluate("ipv4(10.1.2.3)", context) == .ipv4(IPv4Address(10, 1, 2, 3)))
         #expect(try string("ipv6(2001:db8::1)", context) == "2001:db8::1")
         #expect(try evaluate("bin(00ff41)", context) == .binary([0, 255, 0x41]))
