@@ -658,6 +658,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             txn = transaction
             stream.samples.response = consume head
             stream.samples.direction = .response
+            // `req.*` variables live while the request is processed (HAProxy's scopes).
+            stream.samples.variables.endRequest()
             // Response rules: backend first, then frontend.
             if let backend = transaction.backend {
                 if case .respond(let local) = backend.rules.applyHTTPResponse(stream: stream) {
