@@ -63,6 +63,27 @@ struct LargeTransferTests {
         #expect(memory.samples >= 3, "transfer too short to sample memory")
         #expect(memory.peak < Self.rssLimit, "tidegate RSS peaked at \(memory.peak / 1_048_576) MB")
     }
+
+    @Test("20 MB response to a slow reader that asked for Connection: close arrives whole before the close")
+    func closeAfterLargeResponse() async throws {
+        let size = 20 * 1024 * 1024
+        let server = try await TestHTTPServer.start(name: "s1")
+        let port = try FreePort.next()
+        let tidegate = try await TidegateProcess.start(
+            config: TestConfig.simpleProxy(port: port, servers: [server]), ports: [port])
+        defer { tidegate.stop() }
+
+        let response = try await blocking {
+            let connection = try RawHTTPConnection(port: port, timeout: .seconds(30))
+            defer { connection.close() }
+            // Slow enough that most of the body is still queued in the proxy when the server is done.
+            connection.readPause = .milliseconds(5)
+            try connection.send(RawRequest.get("/download?bytes=\(size)", close: true))
+            return try connection.readResponse(keepBody: 16)
+        }
+        #expect(response.status == 200)
+        #expect(response.bodyLength == size, "the body was cut at \(response.bodyLength) bytes")
+    }
 }
 
 /// Samples a process's RSS every 20 ms until ``finish()``.

@@ -45,6 +45,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     private var clientReadPending = false
     /// `process()` is running (see there).
     private var processing = false
+    /// `close()` was called (it waits for pending writes before closing the channel).
+    private var closeRequested = false
     /// Bytes were written to the client since the last flush (a flush is a pipeline traversal).
     private var clientNeedsFlush = false
     /// Writability of the client channel, as last reported (asking the channel costs on every event).
@@ -972,16 +974,20 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     }
 
     /// Closes the client connection after pending writes.
+    /// Closes the client connection once the bytes already written to it have left: a response
+    /// queued behind a slow reader is delivered, not cut (NIO drops unwritten data on close).
     private func close() {
-        guard phase != .closing || context.channel.isActive else { return }
+        guard !closeRequested else { return }
+        closeRequested = true
         phase = .closing
         timer.cancel()
         if let connection = server {
             server = nil
             connection.close()
         }
-        flushClient()
-        context.close(promise: nil)
+        ClientCloser.closeAfterPendingWrites(
+            context, limit: frontend.timeouts.client ?? ClientCloser.defaultLimit)
+        clientNeedsFlush = false
     }
 
     // MARK: - Writing

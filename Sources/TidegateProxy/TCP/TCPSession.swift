@@ -21,6 +21,8 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
     private var clientReadPending = false
     /// Bytes were written to the client since the last flush.
     private var clientNeedsFlush = false
+    /// `close()` was called (it waits for pending writes before closing the channel).
+    private var closeRequested = false
     /// Writability of the client channel, as last reported.
     private var clientWritable = true
     private var clientInputClosed = false
@@ -328,13 +330,14 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
             termination: termination)
     }
 
+    /// Ends the stream; bytes already queued for the client are delivered before the close.
     private func close() {
-        let wasClosed = closed
+        guard !closeRequested else { return }
+        closeRequested = true
         finish()
-        if !wasClosed || context.channel.isActive {
-            flushClient()
-            context.close(promise: nil)
-        }
+        ClientCloser.closeAfterPendingWrites(
+            context, limit: frontend.timeouts.client ?? ClientCloser.defaultLimit)
+        clientNeedsFlush = false
     }
 
     // MARK: - Inactivity timer
