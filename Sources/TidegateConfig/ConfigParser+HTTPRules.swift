@@ -171,42 +171,19 @@ extension ConfigParser {
             }
             guard let code = integer(args[0], keyword: displayName, in: 100...999, at: location) else { return nil }
             return .setStatus(code: code, reason: args.count == 3 ? args[2] : nil)
-        case "set-var":
+        case "set-var", "set-var-fmt", "unset-var":
             guard
-                let (variable, conditions) = parseVariableSpecification(
-                    parenthesized,
-                    displayName: displayName,
-                    allowConditions: true,
-                    at: location
-                )
+                let action = parseVariableAction(
+                    name, parenthesized: parenthesized, arguments: arguments, displayName: displayName, at: location)
             else { return nil }
-            guard !args.isEmpty else {
-                alert("'\(displayName)' expects a sample expression.", at: location)
-                return nil
+            switch action {
+            case .set(let variable, let expression, let conditions):
+                return .setVariable(variable, expression: expression, conditions: conditions)
+            case .setFormat(let variable, let format, let conditions):
+                return .setVariableFormat(variable, format: format, conditions: conditions)
+            case .unset(let variable):
+                return .unsetVariable(variable)
             }
-            return .setVariable(variable, expression: args, conditions: conditions)
-        case "set-var-fmt":
-            guard
-                let (variable, conditions) = parseVariableSpecification(
-                    parenthesized,
-                    displayName: displayName,
-                    allowConditions: true,
-                    at: location
-                )
-            else { return nil }
-            guard expect(arguments, count: 1, keyword: displayName, at: location) else { return nil }
-            return .setVariableFormat(variable, format: args[0], conditions: conditions)
-        case "unset-var":
-            guard
-                let (variable, _) = parseVariableSpecification(
-                    parenthesized,
-                    displayName: displayName,
-                    allowConditions: false,
-                    at: location
-                )
-            else { return nil }
-            guard expect(arguments, count: 0, keyword: displayName, at: location) else { return nil }
-            return .unsetVariable(variable)
         case "allow":
             guard expect(arguments, count: 0, keyword: displayName, at: location) else { return nil }
             return .allow
@@ -440,5 +417,40 @@ extension ConfigParser {
             }
         }
         return redirect
+    }
+}
+
+/// A parsed `set-var`, `set-var-fmt` or `unset-var` action, shared by HTTP and TCP rules.
+enum VariableAction {
+    case set(VariableName, expression: [String], conditions: [HTTPRuleAction.VariableSetCondition])
+    case setFormat(VariableName, format: String, conditions: [HTTPRuleAction.VariableSetCondition])
+    case unset(VariableName)
+}
+
+extension ConfigParser {
+    /// Parses `set-var(<var>[,<cond>...]) <expr>`, `set-var-fmt(<var>[,<cond>...]) <fmt>` or
+    /// `unset-var(<var>)`; nil after an alert.
+    mutating func parseVariableAction(
+        _ name: String, parenthesized: String?, arguments: ArraySlice<String>, displayName: String,
+        at location: ConfigLocation
+    ) -> VariableAction? {
+        guard
+            let (variable, conditions) = parseVariableSpecification(
+                parenthesized, displayName: displayName, allowConditions: name != "unset-var", at: location)
+        else { return nil }
+        switch name {
+        case "set-var":
+            guard !arguments.isEmpty else {
+                alert("'\(displayName)' expects a sample expression.", at: location)
+                return nil
+            }
+            return .set(variable, expression: Array(arguments), conditions: conditions)
+        case "set-var-fmt":
+            guard expect(arguments, count: 1, keyword: displayName, at: location) else { return nil }
+            return .setFormat(variable, format: arguments.first!, conditions: conditions)
+        default:
+            guard expect(arguments, count: 0, keyword: displayName, at: location) else { return nil }
+            return .unset(variable)
+        }
     }
 }

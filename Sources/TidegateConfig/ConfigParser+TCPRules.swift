@@ -103,42 +103,19 @@ extension ConfigParser {
         case "accept", "reject":
             guard expect(arguments, count: 0, keyword: displayName, at: location) else { return nil }
             action = name == "accept" ? .accept : .reject
-        case "set-var":
+        case "set-var", "set-var-fmt", "unset-var":
             guard
-                let (variable, conditions) = parseVariableSpecification(
-                    parenthesized,
-                    displayName: displayName,
-                    allowConditions: true,
-                    at: location
-                )
+                let parsed = parseVariableAction(
+                    name, parenthesized: parenthesized, arguments: arguments, displayName: displayName, at: location)
             else { return nil }
-            guard !arguments.isEmpty else {
-                alert("'\(displayName)' expects a sample expression.", at: location)
-                return nil
+            switch parsed {
+            case .set(let variable, let expression, let conditions):
+                action = .setVariable(variable, expression: expression, conditions: conditions)
+            case .setFormat(let variable, let format, let conditions):
+                action = .setVariableFormat(variable, format: format, conditions: conditions)
+            case .unset(let variable):
+                action = .unsetVariable(variable)
             }
-            action = .setVariable(variable, expression: Array(arguments), conditions: conditions)
-        case "set-var-fmt":
-            guard
-                let (variable, conditions) = parseVariableSpecification(
-                    parenthesized,
-                    displayName: displayName,
-                    allowConditions: true,
-                    at: location
-                ),
-                expect(arguments, count: 1, keyword: displayName, at: location)
-            else { return nil }
-            action = .setVariableFormat(variable, format: arguments.first!, conditions: conditions)
-        case "unset-var":
-            guard
-                let (variable, _) = parseVariableSpecification(
-                    parenthesized,
-                    displayName: displayName,
-                    allowConditions: false,
-                    at: location
-                ),
-                expect(arguments, count: 0, keyword: displayName, at: location)
-            else { return nil }
-            action = .unsetVariable(variable)
         default:
             guard expect(arguments, count: 1, keyword: displayName, at: location) else { return nil }
             guard extensions.isService(arguments.first!) else {
