@@ -67,8 +67,10 @@ struct BalancingTests {
         #expect(slowResponse.servedBy == busy.name)
     }
 
-    @Test("the first backup serves when every active server is disabled")
-    func backupWhenActivesDisabled() async throws {
+    @Test(
+        "with every active server disabled, the first backup serves; with option allbackups, every backup",
+        arguments: [(false, ["s2": 10]), (true, ["s2": 5, "s3": 5])])
+    func backupsWhenActivesDisabled(allBackups: Bool, expected: [String: Int]) async throws {
         let servers = try await TestHTTPServer.start(count: 3)
         let port = try FreePort.next()
         let config = TestConfig.make(
@@ -79,7 +81,7 @@ struct BalancingTests {
 
             backend be
                 balance roundrobin
-                server s1 127.0.0.1:\(servers[0].port) disabled
+            \(allBackups ? "    option allbackups\n" : "")    server s1 127.0.0.1:\(servers[0].port) disabled
                 server s2 127.0.0.1:\(servers[1].port) backup
                 server s3 127.0.0.1:\(servers[2].port) backup
             """)
@@ -89,34 +91,8 @@ struct BalancingTests {
         let responses = try await HTTPClient.sequential(port: port, count: 10)
 
         #expect(responses.allSatisfy { $0.status == 200 })
-        #expect(distribution(responses) == ["s2": 10], "without allbackups only the first backup is used")
+        #expect(distribution(responses) == expected)
         #expect(servers[0].requestCount == 0)
-    }
-
-    @Test("option allbackups spreads the load over every backup")
-    func allBackups() async throws {
-        let servers = try await TestHTTPServer.start(count: 3)
-        let port = try FreePort.next()
-        let config = TestConfig.make(
-            """
-            frontend fe
-                bind 127.0.0.1:\(port)
-                default_backend be
-
-            backend be
-                balance roundrobin
-                option allbackups
-                server s1 127.0.0.1:\(servers[0].port) disabled
-                server s2 127.0.0.1:\(servers[1].port) backup
-                server s3 127.0.0.1:\(servers[2].port) backup
-            """)
-        let tidegate = try await TidegateProcess.start(config: config, ports: [port])
-        defer { tidegate.stop() }
-
-        let responses = try await HTTPClient.sequential(port: port, count: 10)
-
-        #expect(responses.allSatisfy { $0.status == 200 })
-        #expect(distribution(responses) == ["s2": 5, "s3": 5])
     }
 
     @Test("a backup is never used while an active server is usable")

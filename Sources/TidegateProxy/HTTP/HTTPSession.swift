@@ -517,7 +517,6 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         }
         server = connection
         connection.delegate = self
-        connection.transactions += 1
         transaction.serverPhase = .waitingResponse
         if transaction.connectedAt == nil { transaction.connectedAt = eventTime }
         let head = request.serialized(allocator: connection.channel.allocator)

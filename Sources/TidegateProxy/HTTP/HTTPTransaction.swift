@@ -46,8 +46,6 @@ final class HTTPTransaction {
     var closeClientAfter = false
     /// Whether the request head was already written to a server connection.
     var requestHeadSent = false
-    /// Response bytes already sent to the client (head included), for retry decisions.
-    var responseBytesSent: UInt64 = 0
     /// HAProxy-style termination state, e.g. `--`, `SC`, `cD`.
     var termination: (UInt8, UInt8) = (UInt8(ascii: "-"), UInt8(ascii: "-"))
     var status = 0

@@ -24,8 +24,6 @@ final class ServerConnection {
     var delegate: (any ServerConnectionDelegate)?
     private weak var pool: ServerConnectionPool?
     private(set) var parkedAt: NIODeadline = .uptimeNanoseconds(0)
-    /// Transactions already carried (0 for a fresh connection).
-    var transactions = 0
     private(set) var isClosed = false
 
     init(channel: any Channel, server: Server, handler: ServerSideHandler) {
