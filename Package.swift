@@ -43,7 +43,7 @@ let package = Package(
         .target(
             name: "TidegateProxy",
             dependencies: [
-                "TidegateConfig", "TidegateHTTP", "TidegateCore",
+                "TidegateConfig", "TidegateHTTP", "TidegateCore", "TidegateLuaAPI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -57,6 +57,18 @@ let package = Package(
         .target(name: "CTidegateLua", dependencies: ["CLua"]),
         // The Lua engine core: states, values, coroutines, limits.
         .target(name: "TidegateLua", dependencies: ["CTidegateLua"], swiftSettings: swiftSettings),
+        // HAProxy's Lua API on top of the engine: script loading, registrations, the scheduler that runs coroutines
+        // on the event loops, and the TXN/HTTP/Applet/Socket/Map... bindings.
+        .target(
+            name: "TidegateLuaAPI",
+            dependencies: [
+                "TidegateLua", "TidegateCore", "TidegateHTTP", "TidegateConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "tidegate",
             dependencies: [
@@ -79,6 +91,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TidegateLuaTests", dependencies: ["TidegateLua"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TidegateLuaAPITests",
+            dependencies: [
+                "TidegateLuaAPI", "TidegateLua", "TidegateCore", "TidegateHTTP", "TidegateConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

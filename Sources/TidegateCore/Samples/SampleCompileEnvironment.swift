@@ -7,6 +7,8 @@ public struct SampleCompileEnvironment: Sendable {
     public var files: MapFileCache
     /// Directory for relative `-f` and map file names (HAProxy: the current directory).
     public var baseDirectory: String?
+    /// Resolves `lua.<name>` actions and services; nil when no script engine is loaded.
+    public var externalRules: ExternalRuleResolver?
 
     public init(
         fetches: SampleFetchRegistry = .standard, converters: SampleConverterRegistry = .standard,

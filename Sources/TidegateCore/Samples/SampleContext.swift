@@ -52,6 +52,13 @@ public final class SampleContext {
     /// The current time in microseconds since the epoch, for `date()` and friends.
     public var clock: @Sendable () -> Int64 = SampleContext.systemClock
     var random = SampleRandom()
+    /// The loop's script engine runtime (set by the proxy when an engine is loaded), for script fetches,
+    /// converters and actions.
+    public var scriptHost: AnyObject?
+    /// The script engine's state for the current transaction (created on first use, ended with it).
+    public var scriptState: (any ScriptTransactionState)?
+    /// Called by a script engine when a suspended action can go on (set by the proxy).
+    public var wake: (() -> Void)?
 
     public init(
         frontendName: String, clientAddress: SocketAddress? = nil, localAddress: SocketAddress? = nil,
@@ -67,6 +74,7 @@ public final class SampleContext {
     /// Forgets the previous transaction: heads, backend/server choice, `txn.`/`req.`/`res.` variables
     /// and the log information. Session variables and addresses stay.
     public func resetForNextRequest() {
+        endScriptState()
         request = nil
         response = nil
         direction = .request
@@ -77,6 +85,14 @@ public final class SampleContext {
         transactionIndex += 1
         variables.endTransaction()
         logInfo = StreamLogInfo()
+    }
+
+    /// Ends the script engine's transaction state, if any.
+    public func endScriptState() {
+        if let state = scriptState {
+            scriptState = nil
+            state.end()
+        }
     }
 
     /// The head `hdr()`-style fetches read: the response in response rules, else the request.
