@@ -49,6 +49,13 @@ public final class LuaTransaction {
     /// Sends a log message from this transaction (`txn:log`, `txn:Info`...): a syslog level 0...7 and the text.
     public let log: (_ level: Int, _ message: String) -> Void
     public let options: LuaAPIOptions
+    /// `act.wake_time(ms)` before returning `act.YIELD`: when to run the action again.
+    public var wakeTime: Int?
+    /// Lua objects made for this transaction (TXN, its Fetches/Converters/HTTP/Channel objects, replies...), in
+    /// any state; the engine invalidates them all when the transaction ends.
+    public var objects: [(state: LuaState, handle: LuaObjectHandle)] = []
+    /// The TXN object of this transaction in each state (`ObjectIdentifier(state)`), built once and reused.
+    public var txnObjects: [ObjectIdentifier: LuaObjectHandle] = [:]
 
     public init(
         samples: SampleContext, isHTTP: Bool, context: Context, options: LuaAPIOptions = LuaAPIOptions(),
@@ -64,4 +71,13 @@ public final class LuaTransaction {
     /// The message `txn:done()` and `core.done()` raise to unwind the Lua code; the scheduler recognises it (with
     /// `ending` set) as a normal end, not as an error.
     public static let doneMarker = "tidegate: execution done"
+
+    /// Invalidates every object made for this transaction.
+    public func releaseObjects() {
+        for (state, handle) in self.objects {
+            state.invalidate(handle)
+        }
+        self.objects.removeAll()
+        self.txnObjects.removeAll()
+    }
 }
