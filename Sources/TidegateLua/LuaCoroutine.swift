@@ -37,6 +37,8 @@ public final class LuaCoroutine {
     public var forcedYieldInstructions: Int = 10_000
     /// CPU-time budget over all resumes; nil for none.
     public var timeLimit: Duration?
+    /// CPU-time budget of a single resume (HAProxy's `tune.lua.burst-timeout`); nil for none.
+    public var burstLimit: Duration?
     /// Whether the coroutine may yield. When false (run to completion, e.g. load-time code), the count hook never
     /// forces a yield, a Swift function asking to yield raises "yield not allowed" (`.yieldNotAllowed`), and a
     /// script's own `coroutine.yield` still returns `.yielded(.script)` to the caller, which should `close()` it.
@@ -90,12 +92,18 @@ public final class LuaCoroutine {
         lua_xmove(main, self.thread, argumentCount)
 
         let start = ThreadCPUClock.now()
-        self.cpuDeadline = self.timeLimit.map { start + ($0 - self.cpuTime) }
+        let cumulative = self.timeLimit.map { start + ($0 - self.cpuTime) }
+        let burst = self.burstLimit.map { start + $0 }
+        switch (cumulative, burst) {
+        case (let a?, let b?): self.cpuDeadline = min(a, b)
+        case (let a?, nil): self.cpuDeadline = a
+        case (nil, let b): self.cpuDeadline = b
+        }
         let hookCount: Int
         if self.forcedYieldInstructions > 0 && self.yieldAllowed {
             hookCount = self.forcedYieldInstructions
         } else {
-            hookCount = self.timeLimit == nil ? 0 : Self.timeCheckInstructions
+            hookCount = self.cpuDeadline == nil ? 0 : Self.timeCheckInstructions
         }
         let previous = self.state.running
         self.state.running = self
@@ -110,8 +118,10 @@ public final class LuaCoroutine {
             guard let values = self.takeValues(resultCount, mainTop: mainTop) else {
                 return self.fail(LuaError(code: .runtime, message: self.state.errorMessage(above: mainTop)))
             }
+            // The thread stays anchored: `restart(_:)` can run another function on it.
             self.status = .finished
-            self.release()
+            self.pendingRequest = nil
+            self.pendingContinuation = nil
             return .finished(values)
         case LUA_YIELD:
             guard let values = self.takeValues(resultCount, mainTop: mainTop) else {
@@ -169,6 +179,20 @@ public final class LuaCoroutine {
         // A memory error caught and re-raised by a Swift function arrives as a runtime error.
         let finalCode = (code == .runtime && message == "not enough memory") ? .memory : code
         return LuaError(code: finalCode, message: message, traceback: traceback)
+    }
+
+    /// Reuses a finished coroutine's thread for another function (HAProxy keeps one Lua thread per stream and
+    /// runs each action of the stream on it). The CPU time and timeout state start again from zero. Returns false
+    /// if the coroutine did not finish normally (a failed one must be replaced).
+    public func restart(_ function: LuaFunction) -> Bool {
+        guard self.status == .finished, self.reference != LUA_NOREF, function.state === self.state,
+            lua_gettop(self.thread) == 0, lua_checkstack(self.thread, 1) != 0
+        else { return false }
+        lua_rawgeti(self.thread, tg_lua_registryindex(), lua_Integer(function.reference))
+        self.status = .suspended
+        self.cpuTime = .zero
+        self.timedOut = false
+        return true
     }
 
     /// Abandons a suspended coroutine: closes its pending to-be-closed variables and releases it.

@@ -95,6 +95,11 @@ public enum CoreModule {
         try state.setGlobal("Regex", module: self.makeRegex(for: state, environment: environment))
     }
 
+    /// Sets the global `Regex` (after `make(for:environment:)` registered its class).
+    public static func installRegex(in state: LuaState, environment: CoreEnvironment = CoreEnvironment()) throws(LuaError) {
+        try state.setGlobal("Regex", module: self.makeRegex(for: state, environment: environment))
+    }
+
     /// Registers the classes in `state` and builds the `core` table (to extend before `setGlobal`).
     public static func make(for state: LuaState, environment: CoreEnvironment) throws(LuaError) -> LuaModule {
         try state.register(self.concatClass)

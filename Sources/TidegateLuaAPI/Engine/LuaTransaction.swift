@@ -44,6 +44,8 @@ public final class LuaTransaction {
     public var priv: LuaValue = .nil
     /// Set by `txn:done()`; the running Lua code is stopped right after (see `LuaTransaction.doneMarker`).
     public var ending: Ending?
+    /// The value given to `core.done(value)`: what a fetch or converter returns.
+    public var doneValue: LuaValue = .nil
     /// `txn:set_loglevel`: the level of this transaction's log line, `-1` (`core.silent`) for none.
     public var logLevel: Int?
     /// Sends a log message from this transaction (`txn:log`, `txn:Info`...): a syslog level 0...7 and the text.

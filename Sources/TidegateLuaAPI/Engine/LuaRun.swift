@@ -1,0 +1,121 @@
+import NIOCore
+import TidegateLua
+
+/// Runs one coroutine on an event loop: resumes it, and when it yields, arranges for it to go on (a timer for
+/// `core.sleep`, the next loop turn for a forced yield or `core.yield`, a future's completion for I/O) without
+/// ever blocking the loop. The owner steps the run and is told through `onReady` when it can step it again: an
+/// action's stream evaluates its rule again, a task steps at once.
+///
+/// Confined to `eventLoop`. For the shared state every resume holds the state's lock.
+final class LuaRun {
+    enum Step {
+        case finished([LuaValue])
+        case failed(LuaError)
+        /// Waiting; `onReady` will be called on the loop when `step()` may be called again.
+        case suspended
+    }
+
+    let coroutine: LuaCoroutine
+    let box: LuaStateBox
+    let eventLoop: any EventLoop
+    /// Called on the loop when a suspended run can go on. Not called after `cancel()`.
+    var onReady: (() -> Void)?
+    private var arguments: [LuaValue]
+    private(set) var isWaiting = false
+    private var cancelled = false
+    private var timer: Scheduled<Void>?
+
+    /// The transaction the code runs for (`core.done`, `act.wake_time`...), nil for tasks.
+    let transaction: LuaTransaction?
+
+    init(
+        coroutine: LuaCoroutine, box: LuaStateBox, eventLoop: any EventLoop, arguments: [LuaValue],
+        transaction: LuaTransaction?
+    ) {
+        self.coroutine = coroutine
+        self.box = box
+        self.eventLoop = eventLoop
+        self.arguments = arguments
+        self.transaction = transaction
+    }
+
+    /// Resumes the coroutine (the first call starts it with the initial arguments).
+    func step() -> Step {
+        guard !self.isWaiting, !self.cancelled else { return .suspended }
+        let arguments = self.arguments
+        self.arguments = []
+        let result = self.box.withState { _ in
+            let previous = self.box.current
+            self.box.current = self.transaction
+            defer { self.box.current = previous }
+            return self.coroutine.resume(arguments: arguments)
+        }
+        switch result {
+        case .finished(let values):
+            return .finished(values)
+        case .failed(let error):
+            if self.transaction?.ending != nil, error.message.hasSuffix(LuaTransaction.doneMarker) {
+                // `txn:done()` / `core.done()` unwound the code: a normal end.
+                return .finished([])
+            }
+            return .failed(error)
+        case .yielded(.forced), .yielded(.script):
+            // A forced yield (instruction budget) or a script's own top-level `coroutine.yield`: go on at the
+            // next turn of the loop, after the other ready work.
+            self.wait()
+            self.eventLoop.assumeIsolated().execute { self.ready([]) }
+            return .suspended
+        case .yielded(.request(let request)):
+            return self.arrange(request)
+        }
+    }
+
+    private func arrange(_ request: Any) -> Step {
+        switch request {
+        case CoreRequest.sleep(let milliseconds):
+            self.wait()
+            let delay = TimeAmount.milliseconds(min(milliseconds, Int64(Int32.max)))
+            self.timer = self.eventLoop.assumeIsolated().scheduleTask(in: delay) { self.ready([]) }
+        case CoreRequest.yield:
+            self.wait()
+            self.eventLoop.assumeIsolated().execute { self.ready([]) }
+        case let pending as LuaAwait:
+            self.wait()
+            pending.future.hop(to: self.eventLoop).assumeIsolated().whenComplete { result in
+                switch result {
+                case .success(let values): self.ready(values)
+                case .failure(let error): self.ready([.nil, LuaValue("\(error)")])
+                }
+            }
+        default:
+            self.cancel()
+            return .failed(LuaError(code: .runtime, message: "unsupported yield request \(type(of: request))"))
+        }
+        return .suspended
+    }
+
+    private func wait() {
+        self.isWaiting = true
+    }
+
+    private func ready(_ values: [LuaValue]) {
+        self.timer = nil
+        guard self.isWaiting, !self.cancelled else { return }
+        self.isWaiting = false
+        self.arguments = values
+        self.onReady?()
+    }
+
+    /// Stops the run: a pending timer is cancelled, a late completion is ignored, a suspended coroutine is closed
+    /// (its to-be-closed variables run).
+    func cancel() {
+        guard !self.cancelled else { return }
+        self.cancelled = true
+        self.onReady = nil
+        self.timer?.cancel()
+        self.timer = nil
+        if self.coroutine.status == .suspended {
+            self.box.withState { _ in self.coroutine.close() }
+        }
+    }
+}

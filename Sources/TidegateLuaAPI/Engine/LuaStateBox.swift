@@ -1,0 +1,34 @@
+import NIOConcurrencyHelpers
+import TidegateLua
+
+/// A Lua state with what the engine keeps beside it: the lock of the shared state (`lua-load`), the thread
+/// number `core.thread` reports, and the functions the scripts registered.
+///
+/// A per-thread state (`lua-load-per-thread`) is used by its own event loop only and has no lock. The shared state
+/// is used by every loop, one at a time: every Lua API call on it goes through `withState`. Marked `Sendable` for
+/// that reason; the per-thread ones are confined to their loop by construction.
+public final class LuaStateBox: @unchecked Sendable {
+    let state: LuaState
+    /// `core.thread`: 0 for the shared state, the loop's number from 1 otherwise.
+    public let thread: Int
+    let lock: NIOLock?
+    let registrations = LuaRegistrations()
+    /// The transaction whose Lua code is running in this state (set around each resume), for `core.done` and the
+    /// bindings that act on "the current transaction".
+    var current: LuaTransaction?
+
+    init(state: LuaState, thread: Int, shared: Bool) {
+        self.state = state
+        self.thread = thread
+        self.lock = shared ? NIOLock() : nil
+    }
+
+    /// Runs `body` with the state, under the lock for the shared state.
+    @inline(__always)
+    func withState<Result, Failure: Error>(_ body: (LuaState) throws(Failure) -> Result) throws(Failure) -> Result {
+        guard let lock else { return try body(self.state) }
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(self.state)
+    }
+}
