@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Follows a chunked body (RFC 9112 §7.1) byte by byte without copying it, so the proxy can
 /// forward the bytes exactly as received and know where the message ends.
 public struct ChunkedBodyScanner: Sendable {
@@ -23,6 +25,21 @@ public struct ChunkedBodyScanner: Sendable {
 
     /// Consumes bytes from `bytes`; returns how many belong to this body (stops at its end).
     public mutating func scan(_ bytes: UnsafeRawBufferPointer) throws(HTTPParseError) -> Int {
+        var none: ByteBuffer? = nil
+        return try scan(bytes, data: &none)
+    }
+
+    /// Like `scan(_:)`, and appends the chunks' data (the decoded body) to `body`.
+    public mutating func decode(_ bytes: UnsafeRawBufferPointer, into body: inout ByteBuffer) throws(HTTPParseError) -> Int {
+        var output: ByteBuffer? = body
+        body = ByteBuffer()  // keep the storage uniquely referenced while it grows
+        defer { body = output ?? ByteBuffer() }
+        return try scan(bytes, data: &output)
+    }
+
+    private mutating func scan(
+        _ bytes: UnsafeRawBufferPointer, data: inout ByteBuffer?
+    ) throws(HTTPParseError) -> Int {
         var i = 0
         let n = bytes.count
         while i < n {
@@ -72,6 +89,7 @@ public struct ChunkedBodyScanner: Sendable {
                 i += 1
             case .data(let remaining):
                 let take = Int(min(remaining, UInt64(n - i)))
+                data?.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + take)]))
                 i += take
                 let left = remaining - UInt64(take)
                 state = left == 0 ? .dataCR : .data(left)

@@ -170,3 +170,21 @@ extension LuaState {
         return self.objects[handle.id]?.tableReference
     }
 }
+
+extension LuaState {
+    /// Sets `object[name] = value` on an object's table (HAProxy's objects carry attributes such as `txn.f` or
+    /// `applet.method`). Does nothing for an invalidated handle.
+    public func setObjectField(_ name: String, of handle: LuaObjectHandle, to value: LuaValue) throws(LuaError) {
+        guard let reference = self.objectTableReference(handle) else { return }
+        let top = lua_gettop(self.mainThread)
+        defer { lua_settop(self.mainThread, top) }
+        let (status, _) = self.push([value], onto: self.mainThread)
+        guard status == LUA_OK else {
+            throw LuaError(code: LuaState.code(forStatus: status), message: self.errorMessage(above: top))
+        }
+        let setStatus = tg_lua_setfield(self.mainThread, reference, name)
+        guard setStatus == LUA_OK else {
+            throw LuaError(code: LuaState.code(forStatus: setStatus), message: "cannot set '\(name)'")
+        }
+    }
+}

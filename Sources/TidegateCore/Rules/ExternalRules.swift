@@ -1,5 +1,6 @@
 import NIOCore
 import TidegateConfig
+import TidegateHTTP
 
 /// Where a rule runs: HAProxy's action "facilities" (`tcp-req`, `tcp-res`, `http-req`, `http-res`,
 /// `http-after-res` in `core.register_action`).
@@ -57,7 +58,7 @@ public protocol ServiceIO: AnyObject {
     /// chunk-encoded if it was; TCP: the client's bytes).
     func takeInput() -> ByteBuffer?
     /// The framing of the HTTP request body (nil for TCP services).
-    var requestFraming: HTTPBodyFramingKind? { get }
+    var requestFraming: HTTPBodyFraming? { get }
     /// Whether the client will send no more input (body complete, or the client closed its side).
     var inputEnded: Bool { get }
     /// Sends bytes to the client (HTTP: response head and framed body).
@@ -67,13 +68,6 @@ public protocol ServiceIO: AnyObject {
     func finish()
     /// Whether the client connection can take more bytes now (backpressure; `outputWritable` is called when it can).
     var isWritable: Bool { get }
-}
-
-/// How an HTTP request body is delimited, as a service sees it.
-public enum HTTPBodyFramingKind: Sendable, Equatable {
-    case none
-    case contentLength(Int64)
-    case chunked
 }
 
 /// A service being run by the engine.

@@ -83,6 +83,9 @@ public final class LuaEngine: @unchecked Sendable {
             LuaEngineCore.install(into: &core, box: box)
             try state.setGlobal("core", module: core)
             try CoreModule.installRegex(in: state)
+            try LuaAppletBindings.register(in: state)
+            try LuaTXNBindings.register(
+                in: state, fetches: environment.fetches, converters: environment.converters, environment: environment)
             for prepended in configuration.prependedPaths {
                 let field = prepended.isCPath ? "cpath" : "path"
                 try state.run(

@@ -10,6 +10,8 @@ public final class LuaLoopRuntime {
     /// The loop's position (0-based).
     let index: Int
     let loopCount: Int
+    /// Running tasks (kept alive until they end).
+    var tasks: [ObjectIdentifier: LuaTask] = [:]
 
     public init(engine: LuaEngine, eventLoop: any EventLoop, index: Int, loopCount: Int) {
         self.engine = engine

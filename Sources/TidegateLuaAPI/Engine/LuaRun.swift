@@ -42,14 +42,29 @@ final class LuaRun {
     /// Resumes the coroutine (the first call starts it with the initial arguments).
     func step() -> Step {
         guard !self.isWaiting, !self.cancelled else { return .suspended }
+        return self.box.withState { _ in self.resume() }
+    }
+
+    /// `step()` for a caller that already holds the state's lock (or has none to take): fetches and converters,
+    /// which never wait.
+    func stepHoldingLock() -> Step {
+        guard !self.isWaiting, !self.cancelled else { return .suspended }
+        let step = self.resume()
+        if case .suspended = step {
+            // Not yieldable: a forced yield cannot happen and a real one fails; never leave a run waiting.
+            self.cancelInsideLock()
+            return .failed(LuaError(code: .yieldNotAllowed, message: "yield not allowed"))
+        }
+        return step
+    }
+
+    private func resume() -> Step {
         let arguments = self.arguments
         self.arguments = []
-        let result = self.box.withState { _ in
-            let previous = self.box.current
-            self.box.current = self.transaction
-            defer { self.box.current = previous }
-            return self.coroutine.resume(arguments: arguments)
-        }
+        let previous = self.box.current
+        self.box.current = self.transaction
+        let result = self.coroutine.resume(arguments: arguments)
+        self.box.current = previous
         switch result {
         case .finished(let values):
             return .finished(values)
@@ -117,5 +132,13 @@ final class LuaRun {
         if self.coroutine.status == .suspended {
             self.box.withState { _ in self.coroutine.close() }
         }
+    }
+
+    private func cancelInsideLock() {
+        self.cancelled = true
+        self.onReady = nil
+        self.timer?.cancel()
+        self.timer = nil
+        if self.coroutine.status == .suspended { self.coroutine.close() }
     }
 }

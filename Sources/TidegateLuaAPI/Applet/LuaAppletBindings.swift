@@ -1,0 +1,143 @@
+import NIOCore
+import TidegateConfig
+import TidegateCore
+import TidegateLua
+
+/// The `AppletHTTP` and `AppletTCP` classes (HAProxy's service objects).
+enum LuaAppletBindings {
+    private static func bytes(_ values: [LuaValue], _ index: Int, _ function: String) throws(LuaAppletError) -> [UInt8] {
+        switch index < values.count ? values[index] : .nil {
+        case .string(let bytes): return bytes
+        case .integer(let number): return Array(String(number).utf8)
+        case .number(let number): return Array(String(number).utf8)
+        default: throw LuaAppletError("bad argument #\(index + 2) to '\(function)' (string expected)")
+        }
+    }
+
+    private static func integer(_ values: [LuaValue], _ index: Int, _ function: String) throws(LuaAppletError) -> Int? {
+        guard index < values.count else { return nil }
+        switch values[index] {
+        case .nil: return nil
+        case .integer(let number): return Int(clamping: number)
+        case .number(let number) where number.rounded(.towardZero) == number && abs(number) < 1e15: return Int(number)
+        default: throw LuaAppletError("bad argument #\(index + 2) to '\(function)' (number expected)")
+        }
+    }
+
+    static let common: [LuaMethod<LuaApplet>] = [
+        LuaMethod("send", arguments: 1) { applet, values in
+            applet.send(try bytes(values, 0, "send"))
+            return .values([])
+        },
+        LuaMethod("getline", arguments: 0) { applet, _ in applet.getline() },
+        LuaMethod("get_priv", arguments: 0) { applet, _ in .values([applet.transaction.priv]) },
+        LuaMethod("set_priv", arguments: 1) { applet, values in
+            applet.transaction.priv = values[0]
+            return .values([])
+        },
+        LuaMethod("get_var", arguments: 1) { applet, values in
+            guard let name = values[0].stringValue, case .success(let variable) = VariableName.parse(name) else {
+                return .values([.nil])
+            }
+            let value = applet.transaction.samples.variable(variable)
+            return .values([value?.luaValue(options: applet.transaction.options) ?? .nil])
+        },
+        LuaMethod("set_var", arguments: .between(2...3)) { applet, values in
+            guard let name = values[0].stringValue, case .success(let variable) = VariableName.parse(name) else {
+                return .error("bad argument #2 to 'set_var' (invalid variable name)")
+            }
+            if values.count == 3, values[2] == .boolean(true), applet.transaction.samples.variable(variable) == nil {
+                return .values([false])
+            }
+            applet.transaction.samples.setVariable(variable, to: values[1].sample?.detached())
+            return .values([true])
+        },
+        LuaMethod("unset_var", arguments: 1) { applet, values in
+            guard let name = values[0].stringValue, case .success(let variable) = VariableName.parse(name) else {
+                return .values([false])
+            }
+            applet.transaction.samples.setVariable(variable, to: nil)
+            return .values([true])
+        },
+    ]
+
+    static let httpClass = LuaClass<LuaApplet>(
+        "AppletHTTP",
+        methods: common + [
+            LuaMethod("receive", arguments: .between(0...1)) { applet, values in
+                applet.receive(size: try integer(values, 0, "receive"), timeout: nil)
+            },
+            LuaMethod("set_status", arguments: .between(1...2)) { applet, values in
+                guard let code = try integer(values, 0, "set_status"), (100...599).contains(code) else {
+                    return .error("bad argument #2 to 'set_status' (invalid status code)")
+                }
+                applet.status = code
+                applet.reason = values.count == 2 ? values[1].stringValue : nil
+                return .values([])
+            },
+            LuaMethod("add_header", arguments: 2) { applet, values in
+                let name = String(decoding: try bytes(values, 0, "add_header"), as: UTF8.self)
+                let value = String(decoding: try bytes(values, 1, "add_header"), as: UTF8.self)
+                guard !name.isEmpty, !(name + value).contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
+                    return .error("add_header: invalid header name or value")
+                }
+                applet.headers.append((name, value))
+                return .values([])
+            },
+            LuaMethod("start_response", arguments: 0) { applet, _ in
+                applet.startResponse()
+                return .values([])
+            },
+        ])
+
+    static let tcpClass = LuaClass<LuaApplet>(
+        "AppletTCP",
+        methods: common + [
+            LuaMethod("receive", arguments: .between(0...2)) { applet, values in
+                let size = try integer(values, 0, "receive")
+                let timeout = try integer(values, 1, "receive").map { TimeAmount.milliseconds(Int64(max($0, 0))) }
+                return applet.receive(size: size, timeout: timeout)
+            },
+            LuaMethod("try_receive", arguments: 0) { applet, _ in applet.tryReceive() },
+        ])
+
+    static func register(in state: LuaState) throws(LuaError) {
+        try state.register(self.httpClass)
+        try state.register(self.tcpClass)
+    }
+
+    /// Builds the applet object with HAProxy's attributes (`method`, `version`, `path`, `qs`, `length`,
+    /// 0-indexed `headers` for HTTP).
+    static func makeObject(for applet: LuaApplet, in state: LuaState) throws(LuaError) -> LuaObjectHandle {
+        let handle = try state.makeObject(applet, of: applet.mode == .http ? self.httpClass : self.tcpClass)
+        applet.transaction.objects.append((state, handle))
+        guard applet.mode == .http, let request = applet.transaction.samples.request else { return handle }
+        try state.setObjectField("method", of: handle, to: LuaValue(request.method))
+        let version = request.versionString
+        try state.setObjectField(
+            "version", of: handle, to: LuaValue(version.hasPrefix("HTTP/") ? String(version.dropFirst(5)) : version))
+        try state.setObjectField("path", of: handle, to: LuaValue(request.path))
+        try state.setObjectField("qs", of: handle, to: LuaValue(request.query ?? ""))
+        let length = request.firstValue(named: "content-length").flatMap { Int64($0) } ?? 0
+        try state.setObjectField("length", of: handle, to: .integer(length))
+        var headers: [LuaValue: LuaValue] = [:]
+        var counts: [String: Int64] = [:]
+        var lists: [String: [LuaValue: LuaValue]] = [:]
+        for index in request.fields.indices {
+            let name = request.name(at: index).lowercased()
+            let position = counts[name, default: 0]
+            counts[name] = position + 1
+            lists[name, default: [:]][.integer(position)] = LuaValue(request.value(at: index))
+        }
+        for (name, values) in lists {
+            headers[LuaValue(name)] = .table(LuaTable(hash: values))
+        }
+        try state.setObjectField("headers", of: handle, to: .table(LuaTable(hash: headers)))
+        return handle
+    }
+}
+
+struct LuaAppletError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { self.description = message }
+}
