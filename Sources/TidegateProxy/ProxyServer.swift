@@ -46,6 +46,17 @@ public final class ProxyServer: Sendable {
             contexts.append(LoopContext(eventLoop: eventLoop, index: index, runtime: plan.runtime))
         }
         let loops = LoopDirectory(contexts)
+        if let lua = plan.runtime.lua {
+            do {
+                try lua.runInit()
+            } catch {
+                try? await group.shutdownGracefully()
+                throw StartupError(description: error.message)
+            }
+            for context in contexts {
+                context.eventLoop.execute { context.lua?.startTasks() }
+            }
+        }
         // Signals are trapped before binding so an early SIGUSR1 from a reloading successor is not lost.
         let signals = SignalStream(trapping: [SIGUSR1, SIGTERM, SIGINT, SIGTTOU, SIGTTIN])
         listeners.installAdmission(runtime: plan.runtime)

@@ -68,7 +68,8 @@ struct Tidegate: ParsableCommand {
         guard !files.isEmpty else {
             throw ValidationError("No configuration file given: use -f <file|dir>.")
         }
-        let result = ConfigLoader.load(paths: files, environment: ProcessInfo.processInfo.environment)
+        let result = ConfigLoader.load(
+            paths: files, environment: ProcessInfo.processInfo.environment, extensions: RuntimeBuilder.configExtensions)
         let pid = getpid()
         for diagnostic in result.diagnostics where !(quiet && diagnostic.severity == .warning) {
             FileHandle.standardError.write(Data(Self.format(diagnostic, pid: pid).utf8))

@@ -11,6 +11,12 @@ public struct HTTPRuleProgram: Sendable {
         /// Stop evaluating this rule set (`allow`).
         case stop
         case respond(LocalResponse)
+        /// An external action is waiting; evaluate this rule again when woken.
+        case suspend
+        /// Close the client connection without an answer.
+        case abort
+        /// Hand the stream to a service.
+        case service(any ExternalService)
     }
 
     enum Action: Sendable {
@@ -31,6 +37,8 @@ public struct HTTPRuleProgram: Sendable {
         case respond(ReturnTemplate, close: Bool)
         case redirect(HTTPRedirectConfiguration, LogFormat)
         case setLogLevel(HTTPRuleAction.LogLevelSetting)
+        case external(any ExternalRuleAction)
+        case service(any ExternalService)
     }
 
     let action: Action
@@ -38,11 +46,11 @@ public struct HTTPRuleProgram: Sendable {
     public let location: ConfigLocation
 
     static func compile(
-        _ rule: HTTPRule, acls: ACLSet, environment: SampleCompileEnvironment
+        _ rule: HTTPRule, acls: ACLSet, environment: SampleCompileEnvironment, facility: RuleFacility
     ) -> Result<HTTPRuleProgram, ConfigDiagnostic> {
         do throws(SampleCompileError) {
             let condition = try Condition.compile(rule.condition, acls: acls, environment: environment)
-            let action = try compileAction(rule.action, environment: environment)
+            let action = try compileAction(rule.action, environment: environment, facility: facility)
             return .success(HTTPRuleProgram(action: action, condition: condition, location: rule.location))
         } catch {
             return .failure(.alert("\(error)", at: rule.location))
@@ -50,7 +58,7 @@ public struct HTTPRuleProgram: Sendable {
     }
 
     private static func compileAction(
-        _ action: HTTPRuleAction, environment: SampleCompileEnvironment
+        _ action: HTTPRuleAction, environment: SampleCompileEnvironment, facility: RuleFacility
     ) throws(SampleCompileError) -> Action {
         func format(_ text: String) throws(SampleCompileError) -> LogFormat {
             try LogFormat(text, options: .plain, environment: environment)
@@ -86,15 +94,38 @@ public struct HTTPRuleProgram: Sendable {
         case .capture:
             throw SampleCompileError(.invalidArgument, "'capture' is not supported yet")
         case .useService(let name):
-            throw SampleCompileError(.invalidArgument, "'use-service \(name)' needs the Lua engine, which is not available yet")
-        case .custom(let name, _):
-            throw SampleCompileError(.invalidArgument, "action '\(name)' needs the Lua engine, which is not available yet")
+            guard facility == .httpRequest else {
+                throw SampleCompileError(.invalidArgument, "'use-service' is only allowed in 'http-request' rules")
+            }
+            guard let resolver = environment.externalRules else {
+                throw SampleCompileError(.invalidArgument, "'use-service \(name)': no Lua script is loaded (lua-load)")
+            }
+            let service = try resolver.service(name)
+            guard service.mode == .http else {
+                throw SampleCompileError(.invalidArgument, "'use-service \(name)': a TCP service cannot be used in HTTP rules")
+            }
+            return .service(service)
+        case .custom(let name, let arguments):
+            guard let resolver = environment.externalRules else {
+                throw SampleCompileError(.invalidArgument, "action '\(name)': no Lua script is loaded (lua-load)")
+            }
+            return .external(try resolver.action(name, arguments, facility))
         }
     }
 
     /// Runs the action against the context's current head.
-    func execute(in context: SampleContext) -> Outcome {
+    func execute(in context: SampleContext, facility: RuleFacility) -> Outcome {
         switch action {
+        case .external(let external):
+            switch external.execute(in: context, facility: facility, final: false) {
+            case .continue: return .next
+            case .stop: return .stop
+            case .respond(let response): return .respond(response)
+            case .abort: return .abort
+            case .suspend: return .suspend
+            }
+        case .service(let service):
+            return .service(service)
         case .setHeader(let name, let value):
             let rendered = value.render(in: context)
             context.editCurrentHead { $0.set(name: name, value: rendered) }

@@ -26,6 +26,8 @@ public final class LuaEngine: @unchecked Sendable {
     let perThread: [LuaStateBox]
     let log: LuaLogSink
     let options: LuaAPIOptions
+    /// The number of event loops the engine was made for.
+    public let loopCount: Int
     /// Warnings to print at startup (duplicate registrations...).
     public private(set) var warnings: [String] = []
 
@@ -39,6 +41,8 @@ public final class LuaEngine: @unchecked Sendable {
     ) throws(LuaEngineError) {
         self.configuration = configuration
         self.log = log
+        self.loopCount = max(loopCount, 1)
+        LuaEngineCore.loopCount = self.loopCount
         self.options = LuaAPIOptions(booleanSamples: configuration.booleanSamples)
         let sharedScripts = configuration.scripts.filter { !$0.perThread }
         let threadScripts = configuration.scripts.filter(\.perThread)

@@ -54,7 +54,9 @@ public final class LuaLoopRuntime {
         default: text += "runtime error: \(error.message)"
         }
         if let traceback = error.traceback, !traceback.isEmpty {
-            text += " from " + traceback.split(separator: "\n").map { $0.trimmingCharacters() }.joined(separator: ", ")
+            let lines = traceback.split(separator: "\n").map { $0.trimmingCharacters() }
+                .filter { $0 != "stack traceback:" }
+            if !lines.isEmpty { text += " from " + lines.joined(separator: ", ") }
         }
         self.engine.log(3, text)
     }
@@ -63,5 +65,12 @@ public final class LuaLoopRuntime {
 extension Substring {
     fileprivate func trimmingCharacters() -> String {
         String(self.drop { $0 == " " || $0 == "\t" })
+    }
+}
+
+extension LuaLoopRuntime {
+    /// A Lua action yielded in rules that cannot wait yet (http-response): it is abandoned.
+    public func logUnsupportedYield(rules: String) {
+        self.engine.log(4, "Lua action in '\(rules)' rules yielded; waiting is not supported there yet, the action is abandoned")
     }
 }

@@ -42,6 +42,12 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     private var responseParser: HTTPHeadParser
     private var txn: HTTPTransaction?
     private var server: ServerConnection?
+    /// The service answering the current request (`use-service`), instead of a server.
+    private var service: ServiceEndpoint?
+    /// Request rules waiting for a suspended action (Lua): where to go on when the engine wakes the stream.
+    private var suspendedRequestRules: (backendRules: Bool, index: Int)?
+    /// A flush of the client channel is scheduled (writes made outside a channel event, e.g. by a Lua timer).
+    private var flushScheduled = false
     private var clientReadPending = false
     /// `process()` is running (see there).
     private var processing = false
@@ -94,6 +100,9 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         self.responseParser = HTTPHeadParser(maxHeadSize: tuning.maxHeadSize, maxFields: tuning.maxHeaderFields)
         self.lastActivity = stream.acceptedAt
         self.eventTime = stream.acceptedAt
+        if stream.samples.scriptHost != nil {
+            stream.samples.wake = { [unowned(unsafe) self] in self.scriptWake() }
+        }
     }
 
     // MARK: - Client channel events
@@ -167,6 +176,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             } else {
                 txn?.closeClientAfter = true
             }
+            service?.clientInputEnded()
         case .tunnel:
             server?.shutdownOutput()
         case .closing:
@@ -181,6 +191,9 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         }
         phase = .closing
         timer.cancel()
+        dropService()
+        stream.samples.endScriptState()
+        stream.samples.wake = nil
         frontend.connectionClosed()
         loop.runtime.connectionClosed()
         loop.unregister(self)
@@ -295,26 +308,148 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             close()
             return
         }
-        if case .respond(let response) = frontend.rules.applyHTTPRequest(stream: stream) {
-            respondLocally(response)
-            return
-        }
-        guard let backend = frontend.rules.selectBackend(stream: stream, default: frontend.defaultBackend) else {
-            txn!.terminate("P", "R")
-            respondLocally(.error(503))
-            return
-        }
-        txn!.backend = backend
-        stream.backendName = backend.name
-        if backend.proxyID != frontend.proxyID,
-            case .respond(let response) = backend.rules.applyHTTPRequest(stream: stream)
-        {
-            respondLocally(response)
-            return
-        }
-        prepareRequestForServer(backend)
         armTimer(.clientIdle, frontend.timeouts.client)
+        analyzeRequest(backendRules: false, from: 0, resuming: false)
+    }
+
+    /// Request rules (frontend, then backend after `use_backend`), then the server. Rules that suspend (a Lua
+    /// action waiting) are taken up again from `scriptWake()`.
+    private func analyzeRequest(backendRules: Bool, from start: Int, resuming: Bool) {
+        if !backendRules {
+            guard handleRequestVerdict(
+                frontend.rules.applyHTTPRequest(stream: stream, from: start, resuming: resuming), backendRules: false)
+            else { return }
+            guard let backend = frontend.rules.selectBackend(stream: stream, default: frontend.defaultBackend) else {
+                txn!.terminate("P", "R")
+                respondLocally(.error(503))
+                return
+            }
+            txn!.backend = backend
+            stream.backendName = backend.name
+            if backend.proxyID != frontend.proxyID {
+                analyzeRequest(backendRules: true, from: 0, resuming: false)
+                return
+            }
+        } else {
+            guard let backend = txn?.backend,
+                handleRequestVerdict(
+                    backend.rules.applyHTTPRequest(stream: stream, from: start, resuming: resuming), backendRules: true)
+            else { return }
+        }
+        guard let backend = txn?.backend else { return }
+        prepareRequestForServer(backend)
         assignServer(avoiding: nil)
+    }
+
+    /// Acts on a request rule set's verdict; true to go on.
+    private func handleRequestVerdict(_ verdict: RuleVerdict, backendRules: Bool) -> Bool {
+        switch verdict {
+        case .proceed:
+            return true
+        case .respond(let response):
+            respondLocally(response)
+        case .suspend(let index):
+            suspendedRequestRules = (backendRules, index)
+        case .abort:
+            txn?.terminate("P", "R")
+            abortTransaction()
+            close()
+        case .useService(let service):
+            startService(service)
+        }
+        return false
+    }
+
+    /// The script engine can go on with a suspended action.
+    private func scriptWake() {
+        guard phase == .active, let pending = suspendedRequestRules else { return }
+        suspendedRequestRules = nil
+        eventTime = .now()
+        analyzeRequest(backendRules: pending.backendRules, from: pending.index, resuming: true)
+        if let server { server.flush() }
+        flushClient()
+    }
+
+    // MARK: - Services
+
+    private func startService(_ external: any ExternalService) {
+        guard let transaction = txn else { return }
+        let endpoint = ServiceEndpoint(session: self, requestFraming: transaction.requestFraming)
+        service = endpoint
+        transaction.serverPhase = .waitingResponse
+        transaction.requestHeadSent = true
+        transaction.connectedAt = eventTime
+        stream.serverName = "<lua.\(external.name)>"
+        passBodyToService()
+        endpoint.running = external.start(in: stream.samples, io: endpoint)
+    }
+
+    /// Moves buffered request body bytes to the service.
+    private func passBodyToService() {
+        guard let endpoint = service, let transaction = txn else { return }
+        var body = ByteBuffer()
+        while !transaction.requestBody.isComplete {
+            do {
+                guard var slice = try transaction.requestBody.take(from: &inbound) else { break }
+                transaction.bytesFromClient += UInt64(slice.readableBytes)
+                body.writeBuffer(&slice)
+            } catch {
+                transaction.terminate("P", "D")
+                abortTransaction()
+                close()
+                return
+            }
+        }
+        endpoint.deliver(&body, ended: transaction.requestBody.isComplete)
+        if !transaction.requestBody.isComplete {
+            touchTimer()
+            resumeClientReading()
+        }
+    }
+
+    var isClientWritable: Bool { clientWritable }
+
+    /// Bytes from the service: handled like a server's response.
+    func serviceDidWrite(_ endpoint: ServiceEndpoint, _ bytes: ByteBuffer) {
+        guard endpoint === service else { return }
+        handleUpstreamBytes(bytes)
+        scheduleFlush()
+    }
+
+    /// The service completed its output. A response it left incomplete is cut.
+    func serviceDidFinish(_ endpoint: ServiceEndpoint) {
+        guard endpoint === service, let transaction = txn else { return }
+        switch transaction.serverPhase {
+        case .waitingResponse, .responseBody:
+            if transaction.responseBody.isUntilClose {
+                transaction.responseBody = .empty
+                responseComplete()
+            } else {
+                transaction.terminate("S", "D")
+                abortTransaction()
+                close()
+            }
+        default:
+            break
+        }
+        scheduleFlush()
+    }
+
+    private func dropService() {
+        if let endpoint = service {
+            service = nil
+            endpoint.cancel()
+        }
+    }
+
+    /// Flushes after writes made outside a channel event (a channel read flushes at its end).
+    private func scheduleFlush() {
+        guard !processing, !flushScheduled, clientNeedsFlush else { return }
+        flushScheduled = true
+        context.eventLoop.assumeIsolated().execute { [self] in
+            flushScheduled = false
+            flushClient()
+        }
     }
 
     /// Connection-level rewrites of the request before it goes to the server.
@@ -534,6 +669,10 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     /// Moves buffered request body bytes to the server.
     private func forwardRequestBody() {
         guard phase == .active, let transaction = txn else { return }
+        if service != nil {
+            passBodyToService()
+            return
+        }
         guard let server, transaction.requestHeadSent else {
             if !transaction.requestBody.isComplete { resumeClientReading() }
             return
@@ -579,6 +718,11 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     func serverConnection(_ connection: ServerConnection, didRead buffer: ByteBuffer) {
         guard connection === server else { return }
         eventTime = .now()
+        handleUpstreamBytes(buffer)
+    }
+
+    /// Bytes from the server side (a server connection or a service).
+    private func handleUpstreamBytes(_ buffer: ByteBuffer) {
         var buffer = buffer
         touchTimer()
         if phase == .tunnel {
@@ -616,6 +760,28 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             // Bytes while no response is expected: the server is misbehaving; drop the connection.
             markServerNotReusable()
         }
+    }
+
+    /// Acts on a response rule set's verdict; true to go on. A Lua action cannot wait in response rules yet: its
+    /// first yield abandons it (logged) and the rules go on.
+    private func handleResponseVerdict(_ verdict: RuleVerdict) -> Bool {
+        switch verdict {
+        case .proceed:
+            return true
+        case .respond(let local):
+            markServerNotReusable()
+            respondLocally(local)
+        case .suspend:
+            loop.lua?.logUnsupportedYield(rules: "http-response")
+            return true
+        case .abort:
+            txn?.terminate("P", "H")
+            abortTransaction()
+            close()
+        case .useService:
+            return true
+        }
+        return false
     }
 
     /// Parses response heads from `serverInbound`: interim 1xx are forwarded, then the final one.
@@ -663,16 +829,10 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             stream.samples.variables.endRequest()
             // Response rules: backend first, then frontend.
             if let backend = transaction.backend {
-                if case .respond(let local) = backend.rules.applyHTTPResponse(stream: stream) {
-                    markServerNotReusable()
-                    respondLocally(local)
-                    return
-                }
+                if !handleResponseVerdict(backend.rules.applyHTTPResponse(stream: stream)) { return }
                 if backend.proxyID != frontend.proxyID,
-                    case .respond(let local) = frontend.rules.applyHTTPResponse(stream: stream)
+                    !handleResponseVerdict(frontend.rules.applyHTTPResponse(stream: stream))
                 {
-                    markServerNotReusable()
-                    respondLocally(local)
                     return
                 }
             }
@@ -841,6 +1001,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     /// Releases the server side, logs, and moves on to the next request (or closes).
     private func finishTransaction() {
         guard let transaction = txn else { return }
+        dropService()
+        suspendedRequestRules = nil
         if let connection = server {
             server = nil
             let backendKeepsAlive = transaction.backend?.connectionMode == .keepAlive
@@ -877,6 +1039,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
 
     /// Stops the transaction after an error: the server connection is closed, the slot released.
     private func abortTransaction() {
+        dropService()
+        suspendedRequestRules = nil
         if let connection = server {
             server = nil
             connection.close()
@@ -903,6 +1067,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     /// Answers the current request from the proxy itself (rules, errors).
     private func respondLocally(_ response: LocalResponse) {
         guard let transaction = txn else { return }
+        dropService()
+        suspendedRequestRules = nil
         if let connection = server {
             server = nil
             connection.close()

@@ -22,6 +22,8 @@ final class HTTPTransaction {
     }
 
     var requestBody: BodyProgress
+    /// How the request body is delimited (services decode it themselves).
+    let requestFraming: HTTPBodyFraming
     /// The server's response asked to close the connection.
     var serverWantsClose = false
     var responseBody: BodyProgress = .empty
@@ -69,6 +71,7 @@ final class HTTPTransaction {
         self.requestStartedAt = requestStartedAt
         self.requestVersionMinor = request.versionMinor
         self.requestBody = BodyProgress(framing)
+        self.requestFraming = framing
         self.isHeadRequest = request.methodIs("HEAD")
         self.acceptedAt = acceptedAt
         self.headReceivedAt = now

@@ -193,6 +193,7 @@ final class ListenerSet: Sendable {
         let stream = StreamContext(
             frontendName: frontend.name, clientAddress: channel.remoteAddress, localAddress: channel.localAddress,
             directory: runtime)
+        stream.samples.scriptHost = loop.lua
         guard frontend.rules.acceptConnection(stream: stream) else {
             // `tcp-request connection reject`: closed before anything is read, as HAProxy does.
             frontend.connectionClosed()

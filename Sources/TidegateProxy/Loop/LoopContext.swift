@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import TidegateCore
+import TidegateLuaAPI
 
 /// The state one event loop owns: balancer positions, idle server connections, and the bootstrap
 /// used to open server connections. Touched only from its own loop, so it needs no locks.
@@ -13,6 +14,8 @@ final class LoopContext: @unchecked Sendable {
     let runtime: ProxyRuntime
     /// Client sessions of this loop, told when a soft stop begins.
     private var sessions: [ObjectIdentifier: any SoftStoppable] = [:]
+    /// The loop's view of the Lua engine (nil without scripts); streams reach it through their sample context.
+    let lua: LuaLoopRuntime?
 
     init(eventLoop: any EventLoop, index: Int, runtime: ProxyRuntime) {
         self.eventLoop = eventLoop
@@ -20,6 +23,9 @@ final class LoopContext: @unchecked Sendable {
         self.runtime = runtime
         self.balancers = runtime.backends.map { BalancerState(serverCount: $0.backend.servers.count) }
         self.pool = ServerConnectionPool(serverCount: runtime.serverCount, eventLoop: eventLoop)
+        self.lua = runtime.lua.map {
+            LuaLoopRuntime(engine: $0, eventLoop: eventLoop, index: index, loopCount: $0.loopCount)
+        }
     }
 
     func register(_ session: any SoftStoppable) { sessions[ObjectIdentifier(session)] = session }

@@ -28,16 +28,16 @@ public final class ProxyRules: Sendable {
         self.backends = backends
     }
 
-    func applyHTTPRequest(stream: StreamContext) -> RuleVerdict {
+    func applyHTTPRequest(stream: StreamContext, from start: Int = 0, resuming: Bool = false) -> RuleVerdict {
         guard !httpRequest.isEmpty else { return .proceed }
         stream.samples.direction = .request
-        return httpRequest.apply(in: stream.samples)
+        return httpRequest.apply(in: stream.samples, from: start, resuming: resuming)
     }
 
-    func applyHTTPResponse(stream: StreamContext) -> RuleVerdict {
+    func applyHTTPResponse(stream: StreamContext, from start: Int = 0, resuming: Bool = false) -> RuleVerdict {
         guard !httpResponse.isEmpty else { return .proceed }
         stream.samples.direction = .response
-        return httpResponse.apply(in: stream.samples)
+        return httpResponse.apply(in: stream.samples, from: start, resuming: resuming)
     }
 
     /// `http-after-response` rules: run on the final response after `http-response`; a response

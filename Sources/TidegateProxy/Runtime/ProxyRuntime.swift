@@ -1,6 +1,7 @@
 import NIOCore
 import Synchronization
 import TidegateCore
+import TidegateLuaAPI
 
 /// Buffer and parser limits (HAProxy's `tune.*`).
 public struct Tuning: Sendable {
@@ -30,7 +31,14 @@ public final class ProxyRuntime: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let hardStopping = Atomic<Bool>(false)
 
-    public init(frontends: [FrontendRuntime], backends: [BackendRuntime], tuning: Tuning, maxConnections: Int) {
+    /// The Lua engine, when the configuration loads scripts.
+    public let lua: LuaEngine?
+
+    public init(
+        frontends: [FrontendRuntime], backends: [BackendRuntime], tuning: Tuning, maxConnections: Int,
+        lua: LuaEngine? = nil
+    ) {
+        self.lua = lua
         self.frontends = frontends
         self.backends = backends
         self.serverCount = backends.reduce(0) { $0 + $1.backend.servers.count }

@@ -1,6 +1,7 @@
 import NIOCore
 import TidegateConfig
 import TidegateCore
+import TidegateLuaAPI
 
 /// What the proxy needs to start: the runtime and the addresses each frontend listens on.
 public struct ProxyPlan: Sendable {
@@ -14,9 +15,19 @@ public struct ProxyPlan: Sendable {
 public struct RuntimeBuilder {
     public let configuration: Configuration
     private var diagnostics: [ConfigDiagnostic] = []
+    /// The sample keywords rules may use: the built-in ones plus the Lua `lua.<name>` fetches and converters.
+    private var environment = SampleCompileEnvironment.standard
+    private var lua: LuaEngine?
 
     public init(configuration: Configuration) {
         self.configuration = configuration
+    }
+
+    /// The keywords and actions the parser must accept for the modules the builder wires in (Lua).
+    public static var configExtensions: ConfigExtensionRegistry {
+        var extensions = ConfigExtensionRegistry()
+        LuaEngineConfiguration.register(in: &extensions)
+        return extensions
     }
 
     /// Builds the plan, or returns the alerts that prevent it.
@@ -44,6 +55,8 @@ public struct RuntimeBuilder {
         tuning.bufferSize = global.bufferSize
         tuning.maxRewrite = global.maxRewrite
         tuning.maxHeaderFields = global.maxHeaderCount
+        let threadCount = global.threadCount ?? defaultThreads
+        loadLua(threadCount: threadCount)
 
         // Rules of every section first (a listen section's rules serve both halves).
         let table = BackendTable()
@@ -120,13 +133,34 @@ public struct RuntimeBuilder {
             }
         }
         let runtime = ProxyRuntime(
-            frontends: frontends, backends: backends, tuning: tuning, maxConnections: global.maxConnections ?? 0)
-        return ProxyPlan(runtime: runtime, listeners: listeners, threadCount: global.threadCount ?? defaultThreads)
+            frontends: frontends, backends: backends, tuning: tuning, maxConnections: global.maxConnections ?? 0,
+            lua: lua)
+        return ProxyPlan(runtime: runtime, listeners: listeners, threadCount: threadCount)
+    }
+
+    /// Creates the Lua states and loads the scripts (`lua-load`, `lua-load-per-thread`), so that rules can use the
+    /// actions, services, fetches and converters they register.
+    private mutating func loadLua(threadCount: Int) {
+        let (luaConfiguration, problems) = LuaEngineConfiguration.parse(configuration.global.extensionDirectives)
+        diagnostics.append(contentsOf: problems)
+        guard !luaConfiguration.isEmpty, problems.isEmpty else { return }
+        do {
+            let engine = try LuaEngine(
+                configuration: luaConfiguration, loopCount: threadCount, environment: environment,
+                log: LuaLogging.sink(for: luaConfiguration))
+            for warning in engine.warnings {
+                diagnostics.append(.warning(warning, at: nil))
+            }
+            engine.addSampleKeywords(to: &environment)
+            lua = engine
+        } catch {
+            alert(error.message, at: error.location)
+        }
     }
 
     /// Compiles the ACLs and rules of one section; problems become alerts at their line.
     private mutating func compileRules(_ proxy: ProxyConfiguration, table: BackendTable) -> ProxyRules {
-        let environment = SampleCompileEnvironment.standard
+        let environment = self.environment
         var acls = ACLSet()
         for definition in proxy.acls {
             do {
@@ -137,8 +171,8 @@ public struct RuntimeBuilder {
                 alert("error detected while parsing ACL '\(definition.name)' : \(error).", at: definition.location)
             }
         }
-        func rules(_ list: [HTTPRule]) -> HTTPRuleSet {
-            switch HTTPRuleSet.compile(list, acls: acls, environment: environment) {
+        func rules(_ list: [HTTPRule], _ facility: RuleFacility) -> HTTPRuleSet {
+            switch HTTPRuleSet.compile(list, acls: acls, environment: environment, facility: facility) {
             case .success(let set): return set
             case .failure(let error):
                 diagnostics.append(error)
@@ -164,8 +198,10 @@ public struct RuntimeBuilder {
         }
         return ProxyRules(
             tcpConnection: tcpRules(proxy.tcpRequestConnectionRules), tcpContent: tcpRules(proxy.tcpRequestContentRules),
-            httpRequest: rules(proxy.httpRequestRules), httpResponse: rules(proxy.httpResponseRules),
-            httpAfterResponse: rules(proxy.httpAfterResponseRules), backendSwitching: switching, backends: table)
+            httpRequest: rules(proxy.httpRequestRules, .httpRequest),
+            httpResponse: rules(proxy.httpResponseRules, .httpResponse),
+            httpAfterResponse: rules(proxy.httpAfterResponseRules, .httpAfterResponse), backendSwitching: switching,
+            backends: table)
     }
 
     /// The log format and targets of a frontend (nil when it logs nowhere).
@@ -184,7 +220,7 @@ public struct RuntimeBuilder {
                 separateErrors: proxy.logSeparateErrors, httpMode: proxy.mode == .http)
         }
         do {
-            let format = try LogFormat(text, options: proxy.mode == .http ? .logFormat : .tcpLogFormat, environment: .standard)
+            let format = try LogFormat(text, options: proxy.mode == .http ? .logFormat : .tcpLogFormat, environment: environment)
             return ProxyLog(format: format, targets: proxy.logTargets, dontLogNull: proxy.dontLogNull,
                 separateErrors: proxy.logSeparateErrors, httpMode: proxy.mode == .http)
         } catch {
