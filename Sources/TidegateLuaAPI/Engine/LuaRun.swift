@@ -39,11 +39,28 @@ final class LuaRun {
         self.transaction = transaction
     }
 
-    /// Resumes the coroutine (the first call starts it with the initial arguments).
+    /// Resumes the coroutine (the first call starts it with the initial arguments). Forced yields within the first
+    /// `slice` of wall time resume at once: going back to the loop costs a poll, so the loop gets the hand back about
+    /// once per slice rather than every `tune.lua.forced-yield` instructions.
     func step() -> Step {
         guard !self.isWaiting, !self.cancelled else { return .suspended }
-        return self.box.withState { _ in self.resume() }
+        let started = NIODeadline.now()
+        while true {
+            let step = self.box.withState { _ in self.resume(forcedYieldsReturn: true) }
+            guard case .suspended = step, self.forcedYieldPending else { return step }
+            if NIODeadline.now() - started >= Self.slice {
+                self.forcedYieldPending = false
+                self.wait()
+                self.rescheduleAfterIO()
+                return .suspended
+            }
+            self.forcedYieldPending = false
+        }
     }
+
+    /// Wall time a run may keep the loop before a forced yield gives it back.
+    static let slice = TimeAmount.microseconds(500)
+    private var forcedYieldPending = false
 
     /// `step()` for a caller that already holds the state's lock (or has none to take): fetches and converters,
     /// which never wait.
@@ -58,7 +75,7 @@ final class LuaRun {
         return step
     }
 
-    private func resume() -> Step {
+    private func resume(forcedYieldsReturn: Bool = false) -> Step {
         let arguments = self.arguments
         self.arguments = []
         let previous = self.box.current
@@ -76,9 +93,13 @@ final class LuaRun {
             return .failed(error)
         case .yielded(.forced), .yielded(.script):
             // A forced yield (instruction budget) or a script's own top-level `coroutine.yield`: go on at the
-            // next turn of the loop, after the other ready work.
+            // next turn of the loop, after the I/O and other work ready now.
+            if forcedYieldsReturn {
+                self.forcedYieldPending = true
+                return .suspended
+            }
             self.wait()
-            self.eventLoop.assumeIsolated().execute { self.ready([]) }
+            self.rescheduleAfterIO()
             return .suspended
         case .yielded(.request(let request)):
             return self.arrange(request)
@@ -93,7 +114,7 @@ final class LuaRun {
             self.timer = self.eventLoop.assumeIsolated().scheduleTask(in: delay) { self.ready([]) }
         case CoreRequest.yield:
             self.wait()
-            self.eventLoop.assumeIsolated().execute { self.ready([]) }
+            self.rescheduleAfterIO()
         case let pending as LuaAwait:
             self.wait()
             pending.future.hop(to: self.eventLoop).assumeIsolated().whenComplete { result in
@@ -107,6 +128,13 @@ final class LuaRun {
             return .failed(LuaError(code: .runtime, message: "unsupported yield request \(type(of: request))"))
         }
         return .suspended
+    }
+
+    /// Resumes after the loop has polled its sockets. NIO runs every task that is due before it polls again, so
+    /// `execute` or a timer due "now" would starve the sockets of a script yielding in a loop; the timer is set far
+    /// enough ahead to be still in the future when NIO checks its queue.
+    private func rescheduleAfterIO() {
+        self.timer = self.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(50)) { self.ready([]) }
     }
 
     private func wait() {

@@ -316,7 +316,7 @@ public struct RuntimeBuilder {
     }
 
     private mutating func listenAddresses(_ address: ConfigAddress, bind: BindConfiguration) -> [ListenAddress] {
-        let backlog = bind.backlog ?? (configuration.global.maxConnections.map { min($0, 65535) } ?? 1024)
+        let backlog = bind.backlog ?? (configuration.global.maxConnections.map { min($0, 65535) } ?? 4096)
         switch address {
         case .unix(let path):
             return [ListenAddress(kind: .unix(path: path, mode: bind.socketMode), backlog: backlog, name: bind.name)]
