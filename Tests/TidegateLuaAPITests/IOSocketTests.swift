@@ -151,6 +151,32 @@ import TidegateLua
         try await group.shutdownGracefully()
     }
 
+    @Test func closeWakesAWaitingReader() async throws {
+        try await IOTestHarness.with { harness in
+            let server = try await IOTestServer(group: harness.group, behavior: .silent)
+            try await harness.load(
+                """
+                s = core.tcp()
+                s:settimeout(5)
+                function reader()
+                    assert(s:connect("127.0.0.1", \(server.port)) == 1)
+                    return s:receive("*l")
+                end
+                function closer()
+                    core.msleep(50)
+                    s:close()
+                    return s:getpeername()
+                end
+                """)
+            let start = ContinuousClock.now
+            let outcomes = try await harness.run(["reader", "closer"])
+            #expect(outcomes == [.values([nil, "closed", ""]), .values([nil])])
+            #expect(ContinuousClock.now - start < .seconds(2))
+            try await server.clientClosed.get()
+            try await server.close()
+        }
+    }
+
     @Test func invalidatingTheSocketClosesTheConnection() async throws {
         try await IOTestHarness.with { harness in
             let server = try await IOTestServer(group: harness.group, behavior: .echo)
