@@ -133,6 +133,21 @@ import TidegateLua
         }
     }
 
+    @Test func invalidatingTheClientClosesARequestUnderWay() async throws {
+        try await IOTestHarness.with { harness in
+            let silent = try await IOTestServer(group: harness.group, behavior: .silent)
+            await #expect(throws: IOTestHarness.Failure.self) {
+                _ = try await harness.run(
+                    function: "return core.httpclient():get{url='http://127.0.0.1:\(silent.port)/'}",
+                    limit: .milliseconds(200))
+            }
+            #expect(silent.allReceived.hasPrefix("GET / HTTP/1.1"))
+            try await harness.invalidateAll()
+            try await silent.clientClosed()
+            try await silent.close()
+        }
+    }
+
     @Test func urlParsing() throws {
         let url = try LuaHTTPClientURL.parse("HTTP://user@[::1]:8080?x=1#frag")
         #expect(url == LuaHTTPClientURL(host: "::1", port: 8080, authority: "[::1]:8080", target: "/?x=1"))

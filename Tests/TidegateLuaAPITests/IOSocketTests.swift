@@ -172,7 +172,7 @@ import TidegateLua
             let outcomes = try await harness.run(["reader", "closer"])
             #expect(outcomes == [.values([nil, "closed", ""]), .values([nil])])
             #expect(ContinuousClock.now - start < .seconds(2))
-            try await server.clientClosed.get()
+            try await server.clientClosed()
             try await server.close()
         }
     }
@@ -187,7 +187,7 @@ import TidegateLua
                     """)
             #expect(outcome == .values([1]))
             try await harness.invalidateAll()
-            try await server.clientClosed.get()
+            try await server.clientClosed()
             try await server.close()
         }
     }

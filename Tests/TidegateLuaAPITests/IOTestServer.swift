@@ -20,8 +20,19 @@ final class IOTestServer: Sendable {
     let port: Int
     private let closedByClient: EventLoopPromise<Void>
 
-    /// Completes when a client connection ends.
-    var clientClosed: EventLoopFuture<Void> { self.closedByClient.futureResult }
+    /// Returns when a client connection ended; throws if none did within `limit`.
+    func clientClosed(within limit: TimeAmount = .seconds(2)) async throws {
+        let closed = self.closedByClient.futureResult
+        let promise = closed.eventLoop.makePromise(of: Void.self)
+        let timer = closed.eventLoop.scheduleTask(in: limit) {
+            promise.fail(IOTestHarness.Failure(description: "the client did not close its connection"))
+        }
+        closed.whenComplete { _ in
+            timer.cancel()
+            promise.succeed(())
+        }
+        try await promise.futureResult.get()
+    }
 
     init(group: EventLoopGroup, behavior: Behavior) async throws {
         let closed = group.next().makePromise(of: Void.self)

@@ -4,12 +4,22 @@ import TidegateLua
 
 /// The Swift object behind a Lua `HTTPClient` (`core.httpclient()`). Each `get`/`head`/`put`/`post`/`delete` call
 /// makes one HTTP/1.1 request on a new connection from the caller's event loop and yields until the whole
-/// response is in. Only `http://` URLs are supported (no TLS).
+/// response is in. Only `http://` URLs are supported (no TLS). Dropping the object (its handle invalidated when
+/// the task or transaction ends) closes the connections of requests still running. Like its state, a client is
+/// used from one event loop.
 final class LuaHTTPClient {
     let options: LuaIOOptions.HTTPClient
+    /// Connections of the requests under way, by channel identity.
+    private var running: [ObjectIdentifier: Channel] = [:]
 
     init(options: LuaIOOptions.HTTPClient) {
         self.options = options
+    }
+
+    deinit {
+        for channel in self.running.values {
+            channel.close(promise: nil)
+        }
     }
 
     /// Sends `method` with the request table in `arguments`; returns the response table (status 0 on an internal
@@ -61,13 +71,17 @@ final class LuaHTTPClient {
             request: request, isHeadRequest: isHeadRequest, timeout: timeout, promise: promise)
         let connectTimeout = TimeAmount.milliseconds(max(self.options.connectTimeoutMilliseconds, 1))
         let connected = LuaIOConnector.connect(to: target, on: eventLoop, timeout: connectTimeout, handler: handler)
-        return connected.assumeIsolated().flatMap { _ in
-            promise.futureResult
-        }.flatMapError { error in
+        return connected.assumeIsolated().flatMap { [weak self] channel in
+            let key = ObjectIdentifier(channel)
+            self?.running[key] = channel
+            return promise.futureResult.assumeIsolated().always { [weak self] _ in
+                self?.running[key] = nil
+            }.nonisolated()
+        }.flatMapError { [weak self] error in
             // The connection failed: the handler never ran, so its promise is still ours to fulfil.
             let reason = LuaIOConnector.describe(error)
             promise.succeed(.failure(reason))
-            guard retriesLeft > 0 else { return eventLoop.makeSucceededFuture(.failure(reason)) }
+            guard retriesLeft > 0, let self else { return eventLoop.makeSucceededFuture(.failure(reason)) }
             return self.attempt(
                 target: target, request: request, isHeadRequest: isHeadRequest, timeout: timeout,
                 retriesLeft: retriesLeft - 1, on: eventLoop)
