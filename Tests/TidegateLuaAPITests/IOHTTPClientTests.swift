@@ -102,7 +102,8 @@ import TidegateLua
                     local hc = core.httpclient()
                     local function err(...) return select(2, pcall(...)) end
                     return err(hc.get, hc, "http://x/"), err(hc.get, hc, {url="http://x/", nope=1}),
-                        err(hc.post, hc, {headers={}}), err(hc.get, hc, {url=1}), err(hc.get, hc, {url="http://x/", body={}}),
+                        err(hc.post, hc, {headers={}}), err(hc.get, hc, {url=1}),
+                        err(hc.get, hc, {url="http://x/", body={}}),
                         err(hc.get, hc, {url="http://x/", dst="a b"})
                     """)
             let texts = outcome.values.map { $0.stringValue ?? "\($0)" }

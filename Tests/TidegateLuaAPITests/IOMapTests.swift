@@ -69,7 +69,8 @@ import TidegateLuaAPI
                 """)
             #expect(
                 values == [
-                    "exact site", nil, "", "static files", "dom value", "image", "regex value", nil, "private net", nil, "one host",
+                    "exact site", nil, "", "static files", "dom value", "image", "regex value", nil, "private net", nil,
+                    "one host",
                     "dom value",
                 ])
         }

@@ -2,6 +2,7 @@ import NIOCore
 import NIOPosix
 import Testing
 import TidegateLua
+
 @testable import TidegateLuaAPI
 
 /// `core.tcp()` sockets against real local servers.
@@ -40,7 +41,8 @@ import TidegateLua
 
     @Test func receiveAllUntilCloseThenClosed() async throws {
         try await IOTestHarness.with { harness in
-            let server = try await IOTestServer(group: harness.group, behavior: .greet("first\nrest of it", close: true))
+            let server = try await IOTestServer(
+                group: harness.group, behavior: .greet("first\nrest of it", close: true))
             let outcome = try await harness.run(
                 function: """
                     local s = core.tcp()

@@ -74,14 +74,14 @@ final class IOTestHarness: Sendable {
         let outcomes = try await loop.flatSubmit { () -> EventLoopFuture<[Outcome]> in
             let futures: [EventLoopFuture<Outcome>]
             do {
-            futures = try entries.map { name -> EventLoopFuture<Outcome> in
-                let values = try side.value.state.run(chunk: "return \(name)", name: "entry")
-                guard let function = values.first?.functionValue else { throw Failure(description: "no \(name)") }
-                let coroutine = try LuaCoroutine(function)
-                let promise = loop.makePromise(of: Outcome.self)
-                Self.step(NIOLoopBound(coroutine, eventLoop: loop), arguments: [], on: loop, promise: promise)
-                return promise.futureResult
-            }
+                futures = try entries.map { name -> EventLoopFuture<Outcome> in
+                    let values = try side.value.state.run(chunk: "return \(name)", name: "entry")
+                    guard let function = values.first?.functionValue else { throw Failure(description: "no \(name)") }
+                    let coroutine = try LuaCoroutine(function)
+                    let promise = loop.makePromise(of: Outcome.self)
+                    Self.step(NIOLoopBound(coroutine, eventLoop: loop), arguments: [], on: loop, promise: promise)
+                    return promise.futureResult
+                }
             } catch {
                 return loop.makeFailedFuture(error)
             }

@@ -26,8 +26,9 @@ final class LuaHTTPClientHandler: ChannelInboundHandler {
     private var chunks = ChunkedBodyScanner()
     private var timer: Scheduled<Void>?
 
-    init(request: ByteBuffer, isHeadRequest: Bool, timeout: TimeAmount?, promise: EventLoopPromise<LuaHTTPClientResponse>)
-    {
+    init(
+        request: ByteBuffer, isHeadRequest: Bool, timeout: TimeAmount?, promise: EventLoopPromise<LuaHTTPClientResponse>
+    ) {
         self.request = request
         self.isHeadRequest = isHeadRequest
         self.timeout = timeout

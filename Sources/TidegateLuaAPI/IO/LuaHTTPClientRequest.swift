@@ -69,7 +69,8 @@ struct LuaHTTPClientRequest: Sendable {
     /// skipped, as are values that are not strings (or numbers). Names are sorted, values keep their order.
     private static func headerFields(_ table: LuaTable) -> [(name: String, value: String)] {
         var fields: [(name: String, value: String)] = []
-        let entries = table.array.enumerated().map { (LuaValue.integer(Int64($0.offset + 1)), $0.element) }
+        let entries =
+            table.array.enumerated().map { (LuaValue.integer(Int64($0.offset + 1)), $0.element) }
             + table.hash.map { ($0.key, $0.value) }
         for (key, value) in entries.sorted(by: { Self.keyText($0.0) < Self.keyText($1.0) }) {
             guard let name = LuaIOArgument.string(key), case .table(let values) = value else { continue }

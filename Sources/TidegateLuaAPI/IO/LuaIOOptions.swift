@@ -12,8 +12,9 @@ public struct LuaIOOptions: Sendable {
         /// internal HTTP client proxy has no server timeout).
         public var defaultTimeoutMilliseconds: Int64?
 
-        public init(retries: Int = 3, connectTimeoutMilliseconds: Int64 = 5000, defaultTimeoutMilliseconds: Int64? = nil)
-        {
+        public init(
+            retries: Int = 3, connectTimeoutMilliseconds: Int64 = 5000, defaultTimeoutMilliseconds: Int64? = nil
+        ) {
             self.retries = retries
             self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
             self.defaultTimeoutMilliseconds = defaultTimeoutMilliseconds
