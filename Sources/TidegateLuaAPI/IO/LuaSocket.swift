@@ -28,8 +28,8 @@ final class LuaSocket {
     private var state: State = .idle
     /// The inactivity timeout, also the connect timeout (`settimeout`).
     private(set) var timeout: TimeAmount
-    /// The coroutine waiting for input, if any.
-    private var readWait: LuaIOWait?
+    /// The coroutines waiting for input.
+    private var readWaits: [LuaIOWait] = []
 
     init(eventLoop: EventLoop, timeoutMilliseconds: Int64) {
         self.eventLoop = eventLoop
@@ -176,14 +176,12 @@ final class LuaSocket {
             return .values([.nil, "closed", .string(accumulated + handler.takeAll())])
         }
         let wait = LuaIOWait(on: self.eventLoop, timeout: self.timeout, timeoutValues: [false])
-        self.readWait = wait
+        self.readWaits.append(wait)
         let partial = accumulated
         return .yield(
             request: LuaAwait(wait.future),
             continuation: { [self] values in
-                if self.readWait === wait {
-                    self.readWait = nil
-                }
+                self.readWaits.removeAll { $0 === wait }
                 guard values.first == .boolean(true) else {
                     var partial = partial
                     if case .connected(_, let handler) = self.state, pattern == .line {
@@ -195,11 +193,13 @@ final class LuaSocket {
             })
     }
 
-    /// Bytes arrived or the input ended: wake the reader.
+    /// Bytes arrived or the input ended: wake the readers.
     private func inputChanged() {
-        guard let wait = self.readWait else { return }
-        self.readWait = nil
-        wait.finish([true])
+        let waits = self.readWaits
+        self.readWaits.removeAll()
+        for wait in waits {
+            wait.finish([true])
+        }
     }
 
     // MARK: send
