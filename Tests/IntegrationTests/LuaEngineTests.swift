@@ -25,6 +25,19 @@ struct LuaEngineTests {
           applet:send(applet.method .. " " .. applet.path .. " " .. body .. " thread=" .. core.thread)
         end)
         core.register_service("boom", "http", function(applet) error("service failed on purpose") end)
+        core.register_service("sock", "http", function(applet)
+          local s = core.tcp()
+          s:settimeout(0.3)
+          local port = tonumber(applet.qs)
+          local ok, err = s:connect("127.0.0.1", port)
+          local out = "connect=" .. tostring(ok) .. " err=" .. tostring(err)
+          if ok then
+            local data, rerr = s:receive("*l")
+            out = out .. " receive=" .. tostring(data) .. " rerr=" .. tostring(rerr)
+          end
+          applet:start_response()
+          applet:send(out)
+        end)
         core.register_task(function(tag) core.Info("task started with " .. tag) end, "marker-42")
         core.register_init(function() core.Info("init ran") end)
         """
@@ -45,6 +58,7 @@ struct LuaEngineTests {
                 http-request lua.fail if { path /fail }
                 http-request use-service lua.echo if { path_beg /echo }
                 http-request use-service lua.boom if { path /boom }
+                http-request use-service lua.sock if { path /sock }
                 http-request return status 200 content-type text/plain lf-string "double=%[lua.double(21)] shout=%[str(abc),lua.shout] broken=%[lua.broken] sleepy=%[lua.sleepy]"
             """)
         let path = try scratch.write("tidegate.cfg", config)
@@ -175,6 +189,24 @@ struct LuaEngineTests {
         // Sleeping one after the other would take 400 s; overlapping, the sleep adds about 200 ms to the baseline.
         #expect(elapsed < baselineTime + .milliseconds(1200), "took \(elapsed), baseline \(baselineTime)")
         #expect(elapsed >= .milliseconds(200))
+    }
+
+    @Test("core.tcp(): a closed port gives nil and an error; a server that never answers hits the timeout")
+    func socketErrors() async throws {
+        let (tidegate, port) = try await Self.start()
+        defer { tidegate.stop() }
+        let closedPort = try FreePort.next()
+        let silent = try SilentListener()
+        let refused = try await Self.get(port, "/sock?\(closedPort)")
+        let clock = ContinuousClock()
+        let start = clock.now
+        let silentResponse = try await Self.get(port, "/sock?\(silent.port)")
+        let waited = clock.now - start
+        #expect(refused.status == 200)
+        #expect(refused.bodyText.hasPrefix("connect=nil err="), "\(refused.bodyText)")
+        #expect(!refused.bodyText.hasSuffix("err=nil"), "\(refused.bodyText)")
+        #expect(silentResponse.bodyText == "connect=1 err=nil receive=nil rerr=timeout", "\(silentResponse.bodyText)")
+        #expect(waited >= .milliseconds(280) && waited < .seconds(3), "\(waited)")
     }
 
     @Test("lua-load runs in the shared state: core.thread is 0")

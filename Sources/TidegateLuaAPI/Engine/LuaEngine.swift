@@ -85,6 +85,12 @@ public final class LuaEngine: @unchecked Sendable {
             var core = try CoreModule.make(for: state, environment: CoreEnvironment(thread: thread, log: log))
             box.registrations.install(into: &core)
             LuaEngineCore.install(into: &core, box: box)
+            try LuaIOBindings.register(
+                in: state, core: &core, options: LuaIOOptions(),
+                objectCreated: { [unowned(unsafe) box] handle in
+                    // Sockets, clients and queues made for a transaction end with it; the others live with the state.
+                    box.current?.objects.append((box.state, handle))
+                })
             try state.setGlobal("core", module: core)
             try CoreModule.installRegex(in: state)
             try LuaAppletBindings.register(in: state)
