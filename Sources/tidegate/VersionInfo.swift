@@ -28,7 +28,7 @@ enum VersionInfo {
         lines.append("  h1 : mode=HTTP  side=FE|BE")
         lines.append("  <default> : mode=TCP  side=FE|BE")
         lines.append("")
-        lines.append("Available Lua engine : not built (see docs/configuration.md)")
+        lines.append("Built with Lua version : Lua 5.4 (Debian liblua5.4; lua-load and lua-load-per-thread, see docs/lua-api.md)")
         return lines.joined(separator: "\n")
     }
 }

@@ -70,9 +70,9 @@ public struct TCPRuleProgram: Sendable {
                     name, try LogFormat(format, options: .plain, environment: environment), conditions)
             case .unsetVariable(let name): action = .unsetVariable(name)
             case .useService(let name):
-                throw SampleCompileError(.invalidArgument, "'use-service \(name)' needs the Lua engine, which is not available yet")
+                throw SampleCompileError(.invalidArgument, "'tcp-request content use-service \(name)' is not supported yet: TCP services cannot be started yet")
             case .custom(let name, _):
-                throw SampleCompileError(.invalidArgument, "action '\(name)' needs the Lua engine, which is not available yet")
+                throw SampleCompileError(.invalidArgument, "action '\(name)' is not supported in tcp-request/tcp-response rules yet (Lua actions run in http-request, http-response and http-after-response rules)")
             }
             return .success(TCPRuleProgram(action: action, condition: condition, location: rule.location))
         } catch {
