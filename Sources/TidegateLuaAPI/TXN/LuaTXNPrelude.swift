@@ -34,20 +34,19 @@ enum LuaTXNPrelude {
             return method
         end
 
-        -- Fetches and Converters: methods made on first use, cached in the class's method table.
+        -- Fetches and Converters: methods made on first use and cached in the class's method table, so that
+        -- later lookups are plain table hits.
         local function keywords(class, resolve)
-            local meta = registry[class]
-            local methods = meta.__index
+            local methods = registry[class].__index
             local call = hide(methods, "__call")
-            meta.__index = function(_, name)
-                local method = methods[name]
-                if method ~= nil or type(name) ~= "string" then return method end
+            setmetatable(methods, { __index = function(_, name)
+                if type(name) ~= "string" then return nil end
                 local id = resolve(name)
                 if id == nil then return nil end
-                method = function(self, ...) return call(self, id, ...) end
-                methods[name] = method
+                local method = function(self, ...) return call(self, id, ...) end
+                rawset(methods, name, method)
                 return method
-            end
+            end })
         end
         keywords("Fetches", resolve_fetch)
         keywords("Converters", resolve_converter)
