@@ -1,8 +1,8 @@
 import NIOCore
+import Testing
 import TidegateCore
 import TidegateLua
 import TidegateLuaAPI
-import Testing
 
 @Suite struct TXNChannelTests {
     @Test func httpModeAllowsOnlyTheStateMethods() throws {
@@ -12,7 +12,9 @@ import Testing
             "return txn.req:input(), txn.req:output(), txn.req:is_full(), txn.req:is_resp(), txn.res:is_resp()")
         #expect(values == [12, 0, false, false, true])
         for call in ["txn.req:data()", "txn.req:append('x')", "txn.res:send('x')", "txn.req:forward(1)"] {
-            #expect(try harness.error(call)?.contains("Cannot manipulate HAProxy channels in HTTP mode.") == true, "\(call)")
+            #expect(
+                try harness.error(call)?.contains("Cannot manipulate HAProxy channels in HTTP mode.") == true, "\(call)"
+            )
         }
     }
 
@@ -34,7 +36,10 @@ import Testing
         #expect(values == ["hello\n", "hello\nworld", "world", "ell", 1, 1, 5, 13])
         #expect(String(buffer: buffer.input) == "[hello\nWORLD]")
         let moved = try harness.run(
-            "local r = txn.req:remove(0, 1) local f = txn.req:forward(6) local s = txn.req:send('!') return r, f, s, txn.req:output()")
+            """
+            local r = txn.req:remove(0, 1) local f = txn.req:forward(6) local s = txn.req:send('!')
+            return r, f, s, txn.req:output()
+            """)
         #expect(moved == [1, 6, 1, 7])
         #expect(String(buffer: buffer.output) == "hello\n!")
         #expect(String(buffer: buffer.input) == "WORLD]")
@@ -46,7 +51,10 @@ import Testing
         harness.transaction.requestChannel = LuaChannelBuffer(input: ByteBuffer(), inputEnded: true)
         harness.transaction.responseChannel = LuaChannelBuffer(input: ByteBuffer(string: "abcd"), capacity: 4)
         let values = try harness.run(
-            "return txn.req:data(), txn.req:may_recv(), txn.res:is_full(), txn.res:append('x'), txn.res:get(), txn.res:get_in_len()")
+            """
+            return txn.req:data(), txn.req:may_recv(), txn.res:is_full(), txn.res:append('x'), txn.res:get(),
+                txn.res:get_in_len()
+            """)
         #expect(values == [.nil, false, true, -1, "abcd", 0])
     }
 }

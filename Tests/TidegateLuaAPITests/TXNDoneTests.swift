@@ -1,8 +1,8 @@
 import NIOCore
+import Testing
 import TidegateCore
 import TidegateLua
 import TidegateLuaAPI
-import Testing
 
 @Suite struct TXNDoneTests {
     @Test func doneWithoutReplyEndsSilently() throws {
@@ -50,6 +50,11 @@ import Testing
             return r.status, r.reason, r.body, r.headers["h"], bad, ok, txn:reply{status = 404}.reason
             """)
         #expect(values == [201, "Made", "b", .nil, false, true, "Not Found"])
+        let bad = try harness.error("txn:reply():set_status('x')")
+        #expect(bad?.hasSuffix("bad argument #2 to 'set_status' (number expected, got string)") == true)
+        #expect(try harness.run("return txn:reply():set_status('302')") == [true])
+        let headers = try harness.error("local r = txn:reply() r.headers = 1 r:add_header('a', 'b')")
+        #expect(headers?.hasSuffix("Reply['headers'] is expected to a an array. number found") == true)
     }
 
     @Test func chunkedRepliesAreEncoded() {

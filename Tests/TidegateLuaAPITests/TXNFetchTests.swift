@@ -1,8 +1,8 @@
 import NIOCore
+import Testing
 import TidegateCore
 import TidegateLua
 import TidegateLuaAPI
-import Testing
 
 @Suite struct TXNFetchTests {
     @Test func fetchesReturnTypedValuesAndNilWhenThereIsNoSample() throws {
@@ -25,7 +25,8 @@ import Testing
     @Test func fetchArgumentsAreCompiledAndCheckedLikeConfiguration() throws {
         let harness = try TXNHarness()
         // hdr(name, occurrence): the first occurrence of a repeated header.
-        #expect(try harness.run("return txn.f:req_hdr('x-multi', 1), txn.f:req_hdr('x-multi', '-1')") == ["one", "two"])
+        #expect(
+            try harness.run("return txn.f:req_hdr('x-multi', 1), txn.f:req_hdr('x-multi', '-1')") == ["one", "two"])
         let missing = try harness.error("return txn.f:str()")
         #expect(missing?.contains("error in arguments: fetch method 'str' : missing arguments") == true)
         let extra = try harness.error("return txn.f:method('x')")
@@ -66,14 +67,18 @@ import Testing
                 return .sint(value * 2)
             })
         try LuaTXNBindings.update(fetches: fetches, converters: converters, in: harness.state)
-        #expect(try harness.run("return txn.f:lua_answer(), txn.c:lua_twice(21), txn.sf:req_hdr('host')") == [42, 42, "example.com"])
+        #expect(
+            try harness.run("return txn.f:lua_answer(), txn.c:lua_twice(21), txn.sf:req_hdr('host')") == [
+                42, 42, "example.com",
+            ])
     }
 
     @Test func appletFetchesRefuseHTTPKeywords() throws {
         let harness = try TXNHarness()
         let fetches = try LuaTXNBindings.fetches(for: harness.transaction, in: harness.state, stringsOnly: true)
         let function = try harness.state.load(
-            chunk: "local f = ... local ok, err = pcall(f.req_hdr, f, 'host') return ok, err, f:int('3')", name: "applet")
+            chunk: "local f = ... local ok, err = pcall(f.req_hdr, f, 'host') return ok, err, f:int('3')",
+            name: "applet")
         let values = try function.call([.object(fetches)])
         #expect(values.first == false)
         #expect(values[1].stringValue?.contains("the sample-fetch 'req.hdr' needs an HTTP parser") == true)

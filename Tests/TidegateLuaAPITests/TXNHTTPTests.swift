@@ -1,8 +1,8 @@
 import NIOCore
+import Testing
 import TidegateCore
 import TidegateLua
 import TidegateLuaAPI
-import Testing
 
 @Suite struct TXNHTTPTests {
     @Test func headersAreZeroIndexedListsPerLowercasedName() throws {
@@ -75,8 +75,10 @@ import Testing
     @Test func arityMessagesUseHAProxysInternalNames() throws {
         let harness = try TXNHarness()
         #expect(try harness.error("txn.http:req_set_header('x')")?.hasSuffix("'req_set_hdr' needs 3 arguments") == true)
-        #expect(try harness.error("txn.http:req_rep_value('x', 'y')")?.hasSuffix("'req_rep_hdr' needs 4 arguments") == true)
-        #expect(try harness.error("txn.http:req_get_headers(1)")?.hasSuffix("'req_get_headers' needs 1 arguments") == true)
+        #expect(
+            try harness.error("txn.http:req_rep_value('x', 'y')")?.hasSuffix("'req_rep_hdr' needs 4 arguments") == true)
+        #expect(
+            try harness.error("txn.http:req_get_headers(1)")?.hasSuffix("'req_get_headers' needs 1 arguments") == true)
     }
 
     @Test func aRequestActionCannotEditTheResponseAndTheReverse() throws {

@@ -11,7 +11,8 @@ final class TXNHarness {
     let transaction: LuaTransaction
 
     init(
-        request: String? = "GET /index.html?a=1 HTTP/1.1\nHost: example.com\nAccept: text/html, */*\nX-Multi: one\nx-multi: two",
+        request: String? =
+            "GET /index.html?a=1 HTTP/1.1\nHost: example.com\nAccept: text/html, */*\nX-Multi: one\nx-multi: two",
         response: String? = nil,
         isHTTP: Bool = true,
         context: LuaTransaction.Context = .action(.httpRequest),

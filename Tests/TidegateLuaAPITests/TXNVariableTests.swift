@@ -1,9 +1,9 @@
 import NIOCore
+import Testing
 import TidegateConfig
 import TidegateCore
 import TidegateLua
 import TidegateLuaAPI
-import Testing
 
 @Suite struct TXNVariableTests {
     @Test func setVarAndGetVarRoundTripEveryType() throws {
@@ -73,14 +73,16 @@ import Testing
 
     @Test func unsetVarRemovesTheVariable() throws {
         let harness = try TXNHarness()
-        let values = try harness.run("txn:set_var('txn.u', 1) local r = txn:unset_var('txn.u') return r, txn:get_var('txn.u')")
+        let values = try harness.run(
+            "txn:set_var('txn.u', 1) local r = txn:unset_var('txn.u') return r, txn:get_var('txn.u')")
         #expect(values == [true, .nil])
         #expect(harness.samples.variable(VariableName(scope: .transaction, name: "u")) == nil)
     }
 
     @Test func arityErrorsUseHAProxysMessages() throws {
         let harness = try TXNHarness()
-        #expect(try harness.error("txn:set_var('txn.x')")?.hasSuffix("'set_var' needs between 3 and 4 arguments") == true)
+        #expect(
+            try harness.error("txn:set_var('txn.x')")?.hasSuffix("'set_var' needs between 3 and 4 arguments") == true)
         #expect(try harness.error("txn:get_var()")?.hasSuffix("'get_var' needs 2 arguments") == true)
         #expect(try harness.error("txn:get_var({})")?.contains("string expected, got table") == true)
     }

@@ -115,7 +115,9 @@ public final class LuaChannel {
 
     /// The input range of `[offset[, length]]` arguments: a negative offset counts from the end; a missing or
     /// negative length means "up to the end".
-    func range(_ arguments: LuaArguments, offsetAt offsetIndex: Int, lengthAt lengthIndex: Int?, in buffer: LuaChannelBuffer)
+    func range(
+        _ arguments: LuaArguments, offsetAt offsetIndex: Int, lengthAt lengthIndex: Int?, in buffer: LuaChannelBuffer
+    )
         throws(LuaArgumentError) -> Range<Int>
     {
         let available = buffer.input.readableBytes

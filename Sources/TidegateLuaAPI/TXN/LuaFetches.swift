@@ -34,8 +34,8 @@ public final class LuaFetches {
         guard id >= 0, id < self.runtime.fetches.count else { return .error("invalid fetch call") }
         let keyword = self.runtime.fetches[id]
         if keyword.usesHTTP && !self.mayUseHTTP {
-            return .error(
-                "the sample-fetch '\(keyword.descriptor.name)' needs an HTTP parser which is not available in Lua services")
+            let name = keyword.descriptor.name
+            return .error("the sample-fetch '\(name)' needs an HTTP parser which is not available in Lua services")
         }
         let arguments: [SampleArgument]
         if let cached = keyword.arguments[values] {

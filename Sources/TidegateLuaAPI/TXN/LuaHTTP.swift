@@ -108,8 +108,7 @@ public final class LuaHTTP {
         }
     }
 
-    private static func replace(_ name: String, check: String, response: Bool, perValue: Bool) -> LuaMethod<LuaHTTP>
-    {
+    private static func replace(_ name: String, check: String, response: Bool, perValue: Bool) -> LuaMethod<LuaHTTP> {
         LuaMethod(name, arguments: .any) { (http: LuaHTTP, values) in
             let arguments = LuaArguments(values, function: check, firstPosition: 2)
             try arguments.requireCount(4)
@@ -161,8 +160,8 @@ public final class LuaHTTP {
     /// HAProxy raises when a `req_*` method runs on the response side or the reverse.
     func requireDirection(response: Bool, _ name: String) throws(LuaArgumentError) {
         guard self.txn.isResponse == response else {
-            throw LuaArgumentError(
-                message: "'\(name)' cannot be used on the \(response ? "request" : "response") (\(response ? "res" : "req")_* methods only)")
+            let side = response ? "request" : "response"
+            throw LuaArgumentError(message: "'\(name)' cannot be used on the \(side)")
         }
     }
 
@@ -232,7 +231,8 @@ public final class LuaHTTP {
             while low < high, bytes[low] == 32 || bytes[low] == 9 { low += 1 }
             while high > low, bytes[high - 1] == 32 || bytes[high - 1] == 9 { high -= 1 }
             out.writeBytes(bytes[start..<low])
-            out.writeImmutableBuffer(regex.replacingWholeValue(ByteBuffer(bytes: bytes[low..<high]), template: template))
+            out.writeImmutableBuffer(
+                regex.replacingWholeValue(ByteBuffer(bytes: bytes[low..<high]), template: template))
             out.writeBytes(bytes[high..<end])
             if end < bytes.count { out.writeInteger(UInt8(ascii: ",")) }
             start = end + 1

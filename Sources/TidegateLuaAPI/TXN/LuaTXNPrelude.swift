@@ -57,29 +57,29 @@ enum LuaTXNPrelude {
             return type(value)
         end
         local function check_integer(fname, n, index, value)
-            local t = type(value)
-            if t == "string" then
-                value = tonumber(value)
-                t = type(value)
-            end
-            if t == "number" then
-                local integer = tointeger(value)
+            local number = value
+            if type(value) == "string" then number = tonumber(value) end
+            if type(number) == "number" then
+                local integer = tointeger(number)
                 if integer == nil then
                     error(format("bad argument #%d to '%s' (number has no integer representation)", index, fname), 3)
                 end
                 return integer
             end
-            error(format("bad argument #%d to '%s' (number expected, got %s)", index, fname, typename(n, index, value)), 3)
+            local message = "bad argument #%d to '%s' (number expected, got %s)"
+            error(format(message, index, fname, typename(n, index, value)), 3)
         end
         local function check_string(fname, n, index, value)
             local t = type(value)
             if t == "string" then return value end
             if t == "number" then return tostring(value) end
-            error(format("bad argument #%d to '%s' (string expected, got %s)", index, fname, typename(n, index, value)), 3)
+            local message = "bad argument #%d to '%s' (string expected, got %s)"
+            error(format(message, index, fname, typename(n, index, value)), 3)
         end
         local function check_table(fname, n, index, value)
             if type(value) ~= "table" then
-                error(format("bad argument #%d to '%s' (table expected, got %s)", index, fname, typename(n, index, value)), 3)
+                local message = "bad argument #%d to '%s' (table expected, got %s)"
+                error(format(message, index, fname, typename(n, index, value)), 3)
             end
         end
 

@@ -26,8 +26,10 @@ public final class LuaTXNRuntime {
     /// Upper bound of every cache (entries per keyword for argument caches).
     static let cacheLimit = 256
 
-    init(state: LuaState, fetches: SampleFetchRegistry, converters: SampleConverterRegistry,
-         environment: SampleCompileEnvironment) {
+    init(
+        state: LuaState, fetches: SampleFetchRegistry, converters: SampleConverterRegistry,
+        environment: SampleCompileEnvironment
+    ) {
         self.state = state
         self.environment = environment
         self.update(fetches: fetches, converters: converters)
