@@ -116,6 +116,12 @@ public final class CompiledRegex: @unchecked Sendable {
         return out
     }
 
+    /// `replace-header`/`replace-value` on one value with a template text (`\1`…`\9`, `\xHH`, `\\`): the whole
+    /// value when the pattern matches, else `input` unchanged (used by Lua's `req_rep_header`).
+    public func replacingWholeValue(_ input: ByteBuffer, template: String) -> ByteBuffer {
+        substituteWhole(input, template: RegexTemplate(template))
+    }
+
     private func withBase<R>(_ raw: UnsafeRawBufferPointer, _ body: (UnsafePointer<CChar>) -> R) -> R {
         if let base = raw.baseAddress {
             return body(base.assumingMemoryBound(to: CChar.self))

@@ -247,7 +247,10 @@ public struct SampleExpression: Sendable {
         throw SampleCompileError(.syntax, "missing closing ')' after arguments to \(what)")
     }
 
-    static func compileArguments(
+    /// Compiles the argument texts of a fetch or converter (`what` names it in messages, e.g. "fetch method
+    /// 'req.hdr'"): the count check, then the descriptor's custom compiler or the generic one. Also used by the
+    /// Lua `Fetches`/`Converters` classes.
+    public static func compileArguments(
         _ raw: [String]?, what: String, minimum: Int, maximum: Int, kinds: [SampleArgumentKind],
         custom: SampleFetchDescriptor.CompileArguments?, environment: SampleCompileEnvironment
     ) throws(SampleCompileError) -> [SampleArgument] {

@@ -240,7 +240,7 @@ public enum CoreModule {
     }
 
     /// HAProxy's `hlua_sendlog` clean-up: the message ends at its first NUL; non-printable bytes become `.`.
-    static func sanitize(_ message: [UInt8]) -> String {
+    public static func sanitize(_ message: [UInt8]) -> String {
         String(
             decoding: message.prefix { $0 != 0 }.map { (0x20...0x7E).contains($0) ? $0 : UInt8(ascii: ".") },
             as: UTF8.self)

@@ -8,46 +8,50 @@
 /// (`luaL_checkinteger`, `luaL_checkstring`, `luaL_argerror`) and of HAProxy's `check_args`. Positions are 1-based
 /// as Lua counts them (for a method, `self` is argument 1). Thrown from a Swift function, the error is raised like
 /// `LuaFunctionResult.error`, prefixed with the caller's `chunk:line:` as `luaL_error` does.
-struct LuaArgumentError: Error, CustomStringConvertible {
-    let message: String
+public struct LuaArgumentError: Error, CustomStringConvertible {
+    public let message: String
+
+    public init(message: String) {
+        self.message = message
+    }
     /// What the engine raises for a thrown error (`"\(error)"`).
-    var description: String { self.message }
+    public var description: String { self.message }
 
     /// `luaL_argerror`: "bad argument #<n> to '<function>' (<detail>)".
-    static func bad(_ position: Int, _ function: String, _ detail: String) -> LuaArgumentError {
+    public static func bad(_ position: Int, _ function: String, _ detail: String) -> LuaArgumentError {
         LuaArgumentError(message: "bad argument #\(position) to '\(function)' (\(detail))")
     }
 
     /// HAProxy's `check_args`: "'<function>' needs <n> arguments".
-    static func arity(_ function: String, _ count: Int) -> LuaArgumentError {
+    public static func arity(_ function: String, _ count: Int) -> LuaArgumentError {
         LuaArgumentError(message: "'\(function)' needs \(count) arguments")
     }
 }
 
-struct LuaArguments {
-    let values: [LuaValue]
+public struct LuaArguments {
+    public let values: [LuaValue]
     /// The function name used in messages.
-    let function: String
+    public let function: String
     /// Lua position of `values[0]` (2 for methods: `self` is 1).
-    let firstPosition: Int
+    public let firstPosition: Int
 
-    init(_ values: [LuaValue], function: String, firstPosition: Int = 1) {
+    public init(_ values: [LuaValue], function: String, firstPosition: Int = 1) {
         self.values = values
         self.function = function
         self.firstPosition = firstPosition
     }
 
-    var count: Int { self.values.count }
+    public var count: Int { self.values.count }
 
     /// `check_args(L, n, name)`: the exact count (self included for methods).
-    func requireCount(_ count: Int) throws(LuaArgumentError) {
+    public func requireCount(_ count: Int) throws(LuaArgumentError) {
         guard self.values.count + self.firstPosition - 1 == count else {
             throw .arity(self.function, count)
         }
     }
 
     /// `luaL_checklstring`: a string, or a number converted as Lua does.
-    func string(_ index: Int) throws(LuaArgumentError) -> [UInt8] {
+    public func string(_ index: Int) throws(LuaArgumentError) -> [UInt8] {
         let value: LuaValue? = index < self.values.count ? self.values[index] : Optional.none
         switch value {
         case .string(let bytes)?:
@@ -62,7 +66,7 @@ struct LuaArguments {
     }
 
     /// `luaL_checkinteger`: an integer, a float with an exact integer value, or a string convertible to one.
-    func integer(_ index: Int) throws(LuaArgumentError) -> Int64 {
+    public func integer(_ index: Int) throws(LuaArgumentError) -> Int64 {
         let value: LuaValue? = index < self.values.count ? self.values[index] : Optional.none
         switch value {
         case .integer(let number)?:
@@ -90,12 +94,12 @@ struct LuaArguments {
     }
 
     /// `luaL_typeerror`: "<expected> expected, got <type>" ("no value" past the last argument).
-    func typeError(_ index: Int, expected: String) -> LuaArgumentError {
+    public func typeError(_ index: Int, expected: String) -> LuaArgumentError {
         let got = index < self.values.count ? LuaArguments.typeName(self.values[index]) : "no value"
         return .bad(index + self.firstPosition, self.function, "\(expected) expected, got \(got)")
     }
 
-    static func typeName(_ value: LuaValue) -> String {
+    public static func typeName(_ value: LuaValue) -> String {
         switch value {
         case .nil: "nil"
         case .boolean: "boolean"
@@ -107,7 +111,7 @@ struct LuaArguments {
     }
 
     /// Lua's float to string conversion (`LUAI_NUMFFORMAT` "%.14g", plus ".0" when it looks like an integer).
-    static func format(_ number: Double) -> String {
+    public static func format(_ number: Double) -> String {
         var buffer = [CChar](repeating: 0, count: 64)
         _ = withVaList([number]) { vsnprintf(&buffer, buffer.count, "%.14g", $0) }
         let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -117,13 +121,13 @@ struct LuaArguments {
         return text
     }
 
-    static func exactInteger(_ number: Double) -> Int64? {
+    public static func exactInteger(_ number: Double) -> Int64? {
         guard number.rounded(.towardZero) == number, number >= -0x1p63, number < 0x1p63 else { return nil }
         return Int64(number)
     }
 
     /// `lua_stringtonumber` (decimal and hexadecimal integers, decimal floats, surrounding spaces).
-    static func number(from bytes: [UInt8]) -> LuaValue? {
+    public static func number(from bytes: [UInt8]) -> LuaValue? {
         let text = String(decoding: bytes, as: UTF8.self).trimmingSpaces()
         guard !text.isEmpty else { return nil }
         var body = Substring(text)

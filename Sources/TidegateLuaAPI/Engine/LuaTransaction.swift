@@ -58,6 +58,9 @@ public final class LuaTransaction {
     public var objects: [(state: LuaState, handle: LuaObjectHandle)] = []
     /// The TXN object of this transaction in each state (`ObjectIdentifier(state)`), built once and reused.
     public var txnObjects: [ObjectIdentifier: LuaObjectHandle] = [:]
+    /// TCP mode: the request and response bytes `txn.req` / `txn.res` work on (set by the TCP proxy).
+    public var requestChannel: LuaChannelBuffer?
+    public var responseChannel: LuaChannelBuffer?
 
     public init(
         samples: SampleContext, isHTTP: Bool, context: Context, options: LuaAPIOptions = LuaAPIOptions(),
