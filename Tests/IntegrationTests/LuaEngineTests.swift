@@ -209,6 +209,57 @@ struct LuaEngineTests {
         #expect(waited >= .milliseconds(280) && waited < .seconds(3), "\(waited)")
     }
 
+    @Test("an action reads a header with txn.sf, sets a variable and a request header the server receives")
+    func txnAction() async throws {
+        let server = try await TestHTTPServer.start(name: "s1")
+        let scratch = try ScratchDirectory()
+        let scriptPath = try scratch.write(
+            "txn.lua",
+            """
+            core.register_action("tag", {"http-req"}, function(txn, prefix)
+              local agent = txn.sf:req_hdr("x-client")
+              txn:set_var("txn.client", prefix .. agent)
+              txn.http:req_set_header("x-tagged", prefix .. agent)
+            end, 1)
+            core.register_action("deny_bad", {"http-req"}, function(txn)
+              if txn.sf:req_hdr("x-client") == "bad" then return act.DENY end
+            end)
+            """)
+        let port = try FreePort.next()
+        let config = TestConfig.make(
+            global: ["nbthread 1", "lua-load-per-thread \(scriptPath)"],
+            """
+            frontend fe
+                bind 127.0.0.1:\(port)
+                http-request lua.deny_bad
+                http-request lua.tag seen-
+                http-request set-header x-var %[var(txn.client)]
+                default_backend be
+
+            backend be
+                server s1 127.0.0.1:\(server.port)
+            """)
+        let path = try scratch.write("tidegate.cfg", config)
+        let tidegate = try await TidegateProcess.start(
+            configPath: path, scratch: scratch, ownsScratch: true, tag: "tidegate", arguments: [],
+            readiness: .ports([port]))
+        defer { tidegate.stop() }
+        let (good, bad) = try await blocking {
+            func send(_ client: String) throws -> RawHTTPResponse {
+                let connection = try RawHTTPConnection(port: port, timeout: .seconds(5))
+                defer { connection.close() }
+                try connection.send(RawRequest.get("/x", headers: [("X-Client", client)], close: true))
+                return try connection.readResponse()
+            }
+            return (try send("curl"), try send("bad"))
+        }
+        #expect(good.status == 200, "\(good)")
+        #expect(bad.status == 403, "act.DENY answers 403: \(bad)")
+        #expect(server.requests.count == 1)
+        #expect(server.requests.first?.header("x-tagged") == "seen-curl")
+        #expect(server.requests.first?.header("x-var") == "seen-curl")
+    }
+
     @Test("lua-load runs in the shared state: core.thread is 0")
     func sharedState() async throws {
         let (tidegate, port) = try await Self.start(loader: "lua-load")

@@ -17,6 +17,12 @@ extension LuaEngine {
             environment.converters.register(LuaSampleFunctions.converter(name: name))
         }
         environment.externalRules = self.ruleResolver
+        // `txn.f:lua_name()` and `txn.c:lua_name()` reach the Lua keywords too.
+        for box in self.allStates {
+            box.withState { state in
+                try? LuaTXNBindings.update(fetches: environment.fetches, converters: environment.converters, in: state)
+            }
+        }
     }
 
     /// The states whose registrations define the names (the per-thread states all load the same scripts).

@@ -94,7 +94,7 @@ public final class LuaEngine: @unchecked Sendable {
             try state.setGlobal("core", module: core)
             try CoreModule.installRegex(in: state)
             try LuaAppletBindings.register(in: state)
-            try LuaTXNBindings.register(
+            box.txnRuntime = try LuaTXNBindings.register(
                 in: state, fetches: environment.fetches, converters: environment.converters, environment: environment)
             for prepended in configuration.prependedPaths {
                 let field = prepended.isCPath ? "cpath" : "path"

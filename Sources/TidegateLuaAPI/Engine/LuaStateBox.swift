@@ -15,7 +15,11 @@ public final class LuaStateBox: @unchecked Sendable {
     let registrations = LuaRegistrations()
     /// The transaction whose Lua code is running in this state (set around each resume), for `core.done` and the
     /// bindings that act on "the current transaction".
-    var current: LuaTransaction?
+    var current: LuaTransaction? {
+        didSet { self.txnRuntime?.current = self.current }
+    }
+    /// The TXN bindings' per-state data (its "current transaction" follows `current`).
+    var txnRuntime: LuaTXNRuntime?
 
     init(state: LuaState, thread: Int, shared: Bool) {
         self.state = state
