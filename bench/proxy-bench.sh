@@ -14,7 +14,9 @@ HELPER="$HERE/proxybench.py"
 # nginx and haproxy live in /usr/sbin, which is not on every user's PATH.
 export PATH="$PATH:/usr/sbin:/sbin"
 
-ALL_SCENARIOS="http-ka,http-close,tcp"
+ALL_SCENARIOS="http-ka,http-close,tcp,lua-action,lua-service,lua-fetch,lua-shared"
+DEFAULT_SCENARIOS="http-ka,http-close,tcp"
+LUA_SCRIPT="$HERE/lua/bench.lua"
 
 usage() {
     cat <<EOF
@@ -24,7 +26,8 @@ Benchmarks Tidegate against HAProxy (same config, same nbthread) with an
 nginx backend and wrk, all on 127.0.0.1.
 
 Options:
-  --scenarios LIST    comma-separated subset of: $ALL_SCENARIOS (default: all)
+  --scenarios LIST    comma-separated subset of: $ALL_SCENARIOS
+                      (default: $DEFAULT_SCENARIOS; bench/lua-bench.sh runs the lua-* ones)
   --rounds N          measured runs per proxy and scenario, alternating (default 3)
   --duration S        seconds per measured run (default 10)
   --connections N     wrk connections (default 50)
@@ -65,7 +68,7 @@ die() {
 # Options
 # ----------------------------------------------------------------------------
 
-SCENARIOS=$ALL_SCENARIOS
+SCENARIOS=$DEFAULT_SCENARIOS
 ROUNDS="" DURATION="" WARMUP="" # empty = default (or --quick default)
 CONNECTIONS=50
 THREADS=1
@@ -422,12 +425,29 @@ wait_ready() {
 # keywords Tidegate implements too; deliberately no http-reuse, no options,
 # no logging, so both run with their defaults (HAProxy: http-reuse safe).
 write_proxy_cfg() {
-    local file=$1 mode=$2 port=$3
+    local file=$1 mode=$2 port=$3 scenario=${4:-}
     local maxconn=$((CONNECTIONS * 4 > 4096 ? CONNECTIONS * 4 : 4096))
+    # Lua scenarios: the same script and the same rules in both proxies.
+    local lua_global="" lua_rules=""
+    case $scenario in
+        lua-action)
+            lua_global="    lua-load-per-thread $LUA_SCRIPT"
+            lua_rules="    http-request lua.bench_tag" ;;
+        lua-shared)
+            lua_global="    lua-load $LUA_SCRIPT"
+            lua_rules="    http-request lua.bench_tag" ;;
+        lua-service)
+            lua_global="    lua-load-per-thread $LUA_SCRIPT"
+            lua_rules="    http-request use-service lua.bench_hello" ;;
+        lua-fetch)
+            lua_global="    lua-load-per-thread $LUA_SCRIPT"
+            lua_rules=$'    acl lua_ok lua.bench_one,lua.bench_suffix -m str 1-ok\n    http-request deny unless lua_ok' ;;
+    esac
     cat >"$file" <<EOF
 global
     nbthread $THREADS
     maxconn $maxconn
+$lua_global
 
 defaults
     mode $mode
@@ -437,6 +457,7 @@ defaults
 
 frontend fe_bench
     bind 127.0.0.1:$port
+$lua_rules
     default_backend be_bench
 
 backend be_bench
@@ -512,6 +533,10 @@ scenario_desc() {
         http-ka) echo "mode http, wrk keep-alive: per-request HTTP parsing and forwarding cost" ;;
         http-close) echo "mode http, 'Connection: close': a new client connection per request (accept + teardown cost)" ;;
         tcp) echo "mode tcp, wrk keep-alive through a TCP proxy: raw byte-forwarding cost" ;;
+        lua-action) echo "(a) http-request Lua action (txn.sf header read, set_var, req_set_header), lua-load-per-thread" ;;
+        lua-service) echo "(b) Lua HTTP service answering a 6-byte body (use-service), lua-load-per-thread" ;;
+        lua-fetch) echo "(c) Lua fetch + Lua converter in an ACL, lua-load-per-thread" ;;
+        lua-shared) echo "(d) the (a) action loaded with lua-load (shared state) in both proxies" ;;
     esac
 }
 
@@ -523,8 +548,8 @@ run_scenario() {
     log "scenario $sc: $(scenario_desc "$sc")"
 
     local hcfg=$WORK/$sc-haproxy.cfg tcfg=$WORK/$sc-tidegate.cfg
-    write_proxy_cfg "$hcfg" "$mode" "$hport"
-    write_proxy_cfg "$tcfg" "$mode" "$tport"
+    write_proxy_cfg "$hcfg" "$mode" "$hport" "$sc"
+    write_proxy_cfg "$tcfg" "$mode" "$tport" "$sc"
     # A config HAProxy rejects is a harness bug; say so before starting anything.
     "$HAPROXY_BIN" -c -q -f "$hcfg" || die "haproxy -c rejected $hcfg"
 
