@@ -39,7 +39,7 @@ final class LuaServiceRun: RunningService {
         guard let runtime = self.context.scriptHost as? LuaLoopRuntime,
             let (box, registered) = runtime.engine.box(for: self.service.name, loop: runtime.index, in: { $0.services })
         else {
-            self.io.write(HTTPErrorPage.defaultResponse(for: 500))
+            if self.service.mode == .http { self.io.write(HTTPErrorPage.defaultResponse(for: 500)) }
             self.io.finish()
             return
         }
