@@ -5,23 +5,15 @@ import TidegateLua
 
 /// The `AppletHTTP` and `AppletTCP` classes (HAProxy's service objects).
 enum LuaAppletBindings {
-    private static func bytes(_ values: [LuaValue], _ index: Int, _ function: String) throws(LuaAppletError) -> [UInt8] {
-        switch index < values.count ? values[index] : .nil {
-        case .string(let bytes): return bytes
-        case .integer(let number): return Array(String(number).utf8)
-        case .number(let number): return Array(String(number).utf8)
-        default: throw LuaAppletError("bad argument #\(index + 2) to '\(function)' (string expected)")
-        }
+    /// `luaL_checklstring` on the method's argument `index` (0-based after `self`).
+    private static func bytes(_ values: [LuaValue], _ index: Int, _ function: String) throws(LuaArgumentError) -> [UInt8] {
+        try LuaArguments(values, function: function, firstPosition: 2).string(index)
     }
 
-    private static func integer(_ values: [LuaValue], _ index: Int, _ function: String) throws(LuaAppletError) -> Int? {
-        guard index < values.count else { return nil }
-        switch values[index] {
-        case .nil: return nil
-        case .integer(let number): return Int(clamping: number)
-        case .number(let number) where number.rounded(.towardZero) == number && abs(number) < 1e15: return Int(number)
-        default: throw LuaAppletError("bad argument #\(index + 2) to '\(function)' (number expected)")
-        }
+    /// `luaL_optinteger`: nil when absent or nil.
+    private static func integer(_ values: [LuaValue], _ index: Int, _ function: String) throws(LuaArgumentError) -> Int? {
+        guard index < values.count, values[index] != .nil else { return nil }
+        return Int(clamping: try LuaArguments(values, function: function, firstPosition: 2).integer(index))
     }
 
     static let common: [LuaMethod<LuaApplet>] = [
@@ -135,9 +127,4 @@ enum LuaAppletBindings {
         try state.setObjectField("headers", of: handle, to: .table(LuaTable(hash: headers)))
         return handle
     }
-}
-
-struct LuaAppletError: Error, CustomStringConvertible {
-    let description: String
-    init(_ message: String) { self.description = message }
 }

@@ -40,7 +40,7 @@ struct LuaHTTPClientRequest: Sendable {
             case "timeout":
                 switch value {
                 case .integer(let milliseconds): self.timeoutMilliseconds = milliseconds
-                case .number(let milliseconds): self.timeoutMilliseconds = LuaIOArgument.exactInteger(milliseconds) ?? 0
+                case .number(let milliseconds): self.timeoutMilliseconds = LuaArguments.exactInteger(milliseconds) ?? 0
                 default: throw LuaIOError("invalid parameter in 'timeout', must be a number")
                 }
             case "headers":

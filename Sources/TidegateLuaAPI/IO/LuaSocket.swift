@@ -130,7 +130,7 @@ final class LuaSocket {
             pattern = .count(Int(clamping: count))
         case .number(let number)?:
             // lua_tointeger: 0 for a float without an integer value.
-            let count = LuaIOArgument.exactInteger(number) ?? 0
+            let count = LuaArguments.exactInteger(number) ?? 0
             guard count >= 0 else { throw LuaIOError("Unsupported size.") }
             pattern = .count(Int(clamping: count))
         default:
