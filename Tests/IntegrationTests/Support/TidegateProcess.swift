@@ -261,11 +261,15 @@ final class TidegateProcess: @unchecked Sendable {
     /// Whether the process ended because of a signal rather than by exiting.
     var killedBySignal: Bool { !process.isRunning && process.terminationReason == .uncaughtSignal }
 
-    /// Kills the process (SIGKILL) if it still runs.
+    /// Kills the process (SIGKILL) if it still runs, and waits (up to 5 s) until Foundation has seen it exit.
+    ///
+    /// Polls rather than calling `Process.waitUntilExit()`: that one runs a run loop on the calling thread, and
+    /// when tests call it from both threads of the cooperative pool (2 cores) at once, the whole test run hangs.
     func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        for _ in 0..<500 where process.isRunning {
+            usleep(10_000)
         }
     }
 
