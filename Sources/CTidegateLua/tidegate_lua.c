@@ -522,6 +522,109 @@ static int tg_lua_encode_body(lua_State *L) {
     return 0;
 }
 
+/// Non-raising append (0 when memory is exhausted).
+static int tg_lua_buffer_try_append(tg_lua_buffer *buffer, const void *bytes, size_t length) {
+    if (buffer->capacity - buffer->length < length) {
+        size_t capacity = buffer->capacity < 256 ? 256 : buffer->capacity;
+        while (capacity - buffer->length < length) {
+            if (capacity > ((size_t)-1) / 2) {
+                return 0;
+            }
+            capacity *= 2;
+        }
+        unsigned char *data = (unsigned char *)realloc(buffer->data, capacity);
+        if (data == NULL) {
+            return 0;
+        }
+        buffer->data = data;
+        buffer->capacity = capacity;
+    }
+    memcpy(buffer->data + buffer->length, bytes, length);
+    buffer->length += length;
+    return 1;
+}
+
+/// The unprotected half of `tg_lua_encode_arguments`: 1 when every value was encoded, 0 when one needs the
+/// protected encoder (or memory ran out). Only non-raising API calls: no allocation in Lua, no metamethods.
+static int tg_lua_encode_scalars(lua_State *L, int first, int count, tg_lua_buffer *out) {
+    if (!lua_checkstack(L, 4)) {
+        return 0;
+    }
+    for (int i = 0; i < count; i++) {
+        int idx = first + i;
+        unsigned char tag;
+        switch (lua_type(L, idx)) {
+        case LUA_TNIL:
+            tag = TG_LUA_TAG_NIL;
+            if (!tg_lua_buffer_try_append(out, &tag, 1)) return 0;
+            break;
+        case LUA_TBOOLEAN:
+            tag = lua_toboolean(L, idx) ? TG_LUA_TAG_TRUE : TG_LUA_TAG_FALSE;
+            if (!tg_lua_buffer_try_append(out, &tag, 1)) return 0;
+            break;
+        case LUA_TNUMBER:
+            if (lua_isinteger(L, idx)) {
+                int64_t value = (int64_t)lua_tointeger(L, idx);
+                tag = TG_LUA_TAG_INTEGER;
+                if (!tg_lua_buffer_try_append(out, &tag, 1) || !tg_lua_buffer_try_append(out, &value, sizeof value))
+                    return 0;
+            } else {
+                double value = (double)lua_tonumber(L, idx);
+                tag = TG_LUA_TAG_FLOAT;
+                if (!tg_lua_buffer_try_append(out, &tag, 1) || !tg_lua_buffer_try_append(out, &value, sizeof value))
+                    return 0;
+            }
+            break;
+        case LUA_TSTRING: {
+            // A string value: lua_tolstring returns its bytes without converting (no allocation).
+            size_t length = 0;
+            const char *bytes = lua_tolstring(L, idx, &length);
+            uint64_t length64 = (uint64_t)length;
+            tag = TG_LUA_TAG_STRING;
+            if (!tg_lua_buffer_try_append(out, &tag, 1) || !tg_lua_buffer_try_append(out, &length64, sizeof length64)
+                || !tg_lua_buffer_try_append(out, bytes, length))
+                return 0;
+            break;
+        }
+        case LUA_TTABLE: {
+            uint64_t handle = 0;
+            int32_t ref = LUA_NOREF;
+            if (!tg_lua_object_handle(L, idx, &handle)) return 0;
+            tag = TG_LUA_TAG_OBJECT;
+            if (!tg_lua_buffer_try_append(out, &tag, 1) || !tg_lua_buffer_try_append(out, &handle, sizeof handle)
+                || !tg_lua_buffer_try_append(out, &ref, sizeof ref))
+                return 0;
+            break;
+        }
+        default:
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int tg_lua_encode_arguments(lua_State *L, int first, int count, tg_lua_buffer *fallback,
+                            const unsigned char **bytes, size_t *length) {
+    first = lua_absindex(L, first);
+    tg_lua_runtime *runtime = tg_lua_getruntime(L);
+    if (runtime != NULL && count >= 0) {
+        runtime->scratch.length = 0;
+        if (tg_lua_encode_scalars(L, first, count, &runtime->scratch)) {
+            *bytes = runtime->scratch.data;
+            *length = runtime->scratch.length;
+            return LUA_OK;
+        }
+    }
+    int status = tg_lua_encode(L, first, count, fallback);
+    *bytes = fallback->data;
+    *length = fallback->length;
+    return status;
+}
+
+void tg_lua_runtime_free_scratch(tg_lua_runtime *runtime) {
+    tg_lua_buffer_free(&runtime->scratch);
+}
+
 int tg_lua_encode(lua_State *L, int first, int count, tg_lua_buffer *out) {
     first = lua_absindex(L, first);
     if (count < 0 || !lua_checkstack(L, count + 2)) {
@@ -714,6 +817,7 @@ static int tg_lua_checked_trampoline(lua_State *L) {
             const char *class_name = lua_tostring(L, -1);
             return luaL_typeerror(L, 1, class_name != NULL ? class_name : "object");
         }
+        tg_lua_getruntime(L)->self_handle = handle;
     }
     int count = 0;
     int result = tg_lua_call_swift(L, 0, &count);

@@ -103,14 +103,13 @@ extension LuaState {
         self.classes[key] = (luaClass, classReference)
         for method in luaClass.methods {
             let body = method.body
-            let box = LuaFunctionBox(state: self) { [unowned(unsafe) self] arguments in
-                // The C checks made sure argument 1 is an object table of this class.
-                guard case .object(let handle)? = arguments.first,
-                    let object = self.objects[handle.id]?.object as? Object
-                else {
+            let box = LuaFunctionBox(state: self) { [unowned(unsafe) self] (handle: UInt64, arguments) in
+                // The C checks made sure argument 1 is an object table of this class, and `makeObject` files only
+                // objects of the class in its handles: no dynamic cast needed.
+                guard let slot = self.objects[handle] else {
                     return .error("object is no longer valid")
                 }
-                return try body(object, Array(arguments.dropFirst()))
+                return try body(unsafeDowncast(slot.object, to: Object.self), arguments)
             }
             let (min, max) = method.arguments.bounds(extra: 1)
             let status = tg_lua_class_add_method(

@@ -185,14 +185,18 @@ public final class LuaCoroutine {
     /// runs each action of the stream on it). The CPU time and timeout state start again from zero. Returns false
     /// if the coroutine did not finish normally (a failed one must be replaced).
     public func restart(_ function: LuaFunction) -> Bool {
-        guard self.status == .finished, self.reference != LUA_NOREF, function.state === self.state,
-            lua_gettop(self.thread) == 0, lua_checkstack(self.thread, 1) != 0
+        guard self.isRestartable, function.state === self.state, lua_checkstack(self.thread, 1) != 0
         else { return false }
         lua_rawgeti(self.thread, tg_lua_registryindex(), lua_Integer(function.reference))
         self.status = .suspended
         self.cpuTime = .zero
         self.timedOut = false
         return true
+    }
+
+    /// Whether `restart(_:)` can reuse this coroutine (it finished normally and its thread is empty).
+    public var isRestartable: Bool {
+        self.status == .finished && self.reference != LUA_NOREF && lua_gettop(self.thread) == 0
     }
 
     /// Abandons a suspended coroutine: closes its pending to-be-closed variables and releases it.

@@ -27,6 +27,9 @@ public final class LuaState {
     /// The handle table: live objects and the registry reference of their Lua table.
     var objects: [UInt64: LuaObjectSlot] = [:]
     var nextObjectHandle: UInt64 = 1
+    /// Reused by `push(_:onto:)` to encode values (unless re-entered: see `encodingScratchInUse`).
+    var encodingScratch: [UInt8] = []
+    var encodingScratchInUse = false
     /// Registry references of `LuaFunction`s released on another thread, freed on this state's thread.
     let orphanedReferences = Mutex<[Int32]>([])
     /// Process-unique identifier (object handles name their state).
@@ -64,6 +67,7 @@ public final class LuaState {
         // Coroutines and functions hold the state strongly, so none is left; finalizers may still call Swift
         // functions, which are released only after `lua_close`.
         lua_close(self.mainThread)
+        tg_lua_runtime_free_scratch(self.runtime)
         self.runtime.deallocate()
     }
 
@@ -193,23 +197,56 @@ public final class LuaState {
         String(cString: lua_typename(thread, lua_type(thread, index)))
     }
 
-    /// Reads the values at `first...last` of `thread` (protected encode in C). On failure returns nil and leaves
-    /// the error value on top of `thread`.
+    /// Reads the values at `first...last` of `thread`: strings, numbers, booleans, nil and objects straight from
+    /// the stack into a reused buffer, anything else through the protected encoder. On failure returns nil and
+    /// leaves the error value on top of `thread`.
     func values(in thread: OpaquePointer, from first: Int32, to last: Int32) -> [LuaValue]? {
         guard last >= first else { return [] }
-        var buffer = tg_lua_buffer()
-        defer { tg_lua_buffer_free(&buffer) }
-        guard tg_lua_encode(thread, first, last - first + 1, &buffer) == LUA_OK else { return nil }
-        return LuaValue.decode(UnsafeRawBufferPointer(start: buffer.data, count: buffer.length), state: self)
+        var fallback = tg_lua_buffer()
+        defer { tg_lua_buffer_free(&fallback) }
+        var bytes: UnsafePointer<UInt8>?
+        var length = 0
+        guard tg_lua_encode_arguments(thread, first, last - first + 1, &fallback, &bytes, &length) == LUA_OK else {
+            return nil
+        }
+        return LuaValue.decode(
+            UnsafeRawBufferPointer(start: bytes, count: length), count: Int(last - first + 1), state: self)
     }
 
-    /// Pushes `values` onto `thread` (protected decode in C). Returns the status and how many were pushed; on
-    /// failure the error value is on top.
+    /// Pushes `values` onto `thread`. Scalars (nil, booleans, numbers) are pushed directly: those API calls never
+    /// allocate nor raise. Anything else goes through the protected decode in C. Returns the status and how many
+    /// were pushed; on failure the error value is on top.
     func push(_ values: [LuaValue], onto thread: OpaquePointer) -> (status: Int32, count: Int32) {
         guard !values.isEmpty else { return (LUA_OK, 0) }
-        let bytes = LuaValue.encode(values, for: self)
+        if values.count <= 8, values.allSatisfy(\.isScalar), lua_checkstack(thread, Int32(values.count)) != 0 {
+            for value in values {
+                switch value {
+                case .boolean(let flag): lua_pushboolean(thread, flag ? 1 : 0)
+                case .integer(let integer): lua_pushinteger(thread, lua_Integer(integer))
+                case .number(let number): lua_pushnumber(thread, lua_Number(number))
+                default: lua_pushnil(thread)
+                }
+            }
+            return (LUA_OK, Int32(values.count))
+        }
         var count: Int32 = 0
-        let status = bytes.withUnsafeBufferPointer { tg_lua_push_encoded(thread, $0.baseAddress, $0.count, &count) }
+        let status: Int32
+        if self.encodingScratchInUse {
+            // Re-entered (a finalizer ran Swift code while the outer push decodes): use a buffer of its own.
+            let bytes = LuaValue.encode(values, for: self)
+            status = bytes.withUnsafeBufferPointer { tg_lua_push_encoded(thread, $0.baseAddress, $0.count, &count) }
+        } else {
+            self.encodingScratchInUse = true
+            defer { self.encodingScratchInUse = false }
+            self.encodingScratch.removeAll(keepingCapacity: true)
+            LuaValue.encode(values, into: &self.encodingScratch, for: self)
+            status = self.encodingScratch.withUnsafeBufferPointer {
+                tg_lua_push_encoded(thread, $0.baseAddress, $0.count, &count)
+            }
+            if self.encodingScratch.capacity > 64 * 1024 {
+                self.encodingScratch = []
+            }
+        }
         return (status, count)
     }
 

@@ -24,12 +24,23 @@ public enum LuaFunctionResult {
 
 /// The Swift side of a registered function. Lua holds it unretained (lightuserdata); the state retains it.
 final class LuaFunctionBox {
+    /// A method of a `LuaClass`: the handle of `self` (checked by the C trampoline) and the arguments after it.
+    typealias Method = (_ handle: UInt64, _ arguments: [LuaValue]) throws -> LuaFunctionResult
+
     unowned(unsafe) let state: LuaState
-    let function: LuaSwiftFunction
+    let function: LuaSwiftFunction?
+    let method: Method?
 
     init(state: LuaState, function: @escaping LuaSwiftFunction) {
         self.state = state
         self.function = function
+        self.method = nil
+    }
+
+    init(state: LuaState, method: @escaping Method) {
+        self.state = state
+        self.function = nil
+        self.method = method
     }
 
     /// Implements the trampoline protocol of CTidegateLua.h. Never calls a raising Lua API: values move through
@@ -38,21 +49,32 @@ final class LuaFunctionBox {
         let top = lua_gettop(thread)
         let result: LuaFunctionResult
         if resumedBase == 0 {
-            guard let arguments = self.state.values(in: thread, from: 1, to: top) else { return Int32(TG_LUA_ERROR) }
-            result = Self.run(self.function, arguments)
+            if let method = self.method {
+                // Read before anything can run another method.
+                let handle = self.state.runtime.pointee.self_handle
+                guard let arguments = self.state.values(in: thread, from: 2, to: top) else {
+                    return Int32(TG_LUA_ERROR)
+                }
+                result = Self.run { try method(handle, arguments) }
+            } else {
+                guard let arguments = self.state.values(in: thread, from: 1, to: top) else {
+                    return Int32(TG_LUA_ERROR)
+                }
+                result = Self.run { try self.function!(arguments) }
+            }
         } else {
             guard let resumed = self.state.values(in: thread, from: resumedBase, to: top) else {
                 return Int32(TG_LUA_ERROR)
             }
             let continuation = self.state.running?.takeContinuation() ?? { .values($0) }
-            result = Self.run(continuation, resumed)
+            result = Self.run { try continuation(resumed) }
         }
         return self.finish(thread, result, count: count)
     }
 
-    private static func run(_ function: LuaSwiftFunction, _ arguments: [LuaValue]) -> LuaFunctionResult {
+    private static func run(_ body: () throws -> LuaFunctionResult) -> LuaFunctionResult {
         do {
-            return try function(arguments)
+            return try body()
         } catch let error as LuaError {
             return .error(error.message)
         } catch {

@@ -7,10 +7,23 @@ extension LuaValue {
     /// Encodes `values` for pushing into `state`. Functions of other states and invalidated objects become nil.
     static func encode(_ values: [LuaValue], for state: LuaState) -> [UInt8] {
         var bytes: [UInt8] = []
+        self.encode(values, into: &bytes, for: state)
+        return bytes
+    }
+
+    /// Appends the encoding of `values` to `bytes`.
+    static func encode(_ values: [LuaValue], into bytes: inout [UInt8], for state: LuaState) {
         for value in values {
             value.encode(into: &bytes, state: state)
         }
-        return bytes
+    }
+
+    /// nil, a boolean or a number: pushed without allocating in Lua.
+    var isScalar: Bool {
+        switch self {
+        case .nil, .boolean, .integer, .number: true
+        default: false
+        }
     }
 
     private func encode(into bytes: inout [UInt8], state: LuaState) {
@@ -56,9 +69,10 @@ extension LuaValue {
 
     /// Decodes what `tg_lua_encode` produced. The bytes come from our own C encoder, so a malformed input is a bug.
     /// Takes ownership of the function references in it (released when the `LuaFunctionReference`s are).
-    static func decode(_ bytes: UnsafeRawBufferPointer, state: LuaState) -> [LuaValue] {
+    static func decode(_ bytes: UnsafeRawBufferPointer, count: Int = 0, state: LuaState) -> [LuaValue] {
         var reader = Reader(bytes: bytes, state: state)
         var values: [LuaValue] = []
+        values.reserveCapacity(count)
         while reader.position < bytes.count {
             values.append(reader.value())
         }

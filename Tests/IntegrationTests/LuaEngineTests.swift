@@ -21,6 +21,8 @@ struct LuaEngineTests {
           local body = applet:receive()
           applet:set_status(201)
           applet:add_header("x-service", "echo")
+          applet:add_header("x-attributes", applet.version .. " " .. applet.length .. " " ..
+            applet.headers["host"][0] .. " [" .. applet.qs .. "]")
           applet:start_response()
           applet:send(applet.method .. " " .. applet.path .. " " .. body .. " thread=" .. core.thread)
         end)
@@ -97,11 +99,12 @@ struct LuaEngineTests {
         let response = try await blocking {
             let connection = try RawHTTPConnection(port: port, timeout: .seconds(5))
             defer { connection.close() }
-            try connection.send("POST /echo/x HTTP/1.1\r\nHost: t\r\nContent-Length: 7\r\n\r\npayload")
+            try connection.send("POST /echo/x?a=1 HTTP/1.1\r\nHost: t\r\nContent-Length: 7\r\n\r\npayload")
             return try connection.readResponse()
         }
         #expect(response.status == 201, "\(response)")
         #expect(response.header("x-service") == "echo")
+        #expect(response.header("x-attributes") == "1.1 7 t [a=1]", "\(response)")
         #expect(response.bodyText == "POST /echo/x payload thread=1", "\(response)")
     }
 

@@ -74,6 +74,15 @@ lua_State *tg_lua_newstate(tg_lua_memory *memory);
 
 // MARK: - Runtime (per state, reachable from every thread)
 
+/// Growable byte buffer, malloc'd. Free it with `tg_lua_buffer_free`, also after a failed call.
+typedef struct tg_lua_buffer {
+    unsigned char *data;
+    size_t length;
+    size_t capacity;
+} tg_lua_buffer;
+
+void tg_lua_buffer_free(tg_lua_buffer *buffer);
+
 /// Answer of the Swift decision callback called by the count hook.
 enum {
     TG_LUA_HOOK_CONTINUE = 0,  ///< keep running
@@ -100,6 +109,8 @@ typedef struct tg_lua_runtime {
     int yield_reason;             ///< TG_LUA_YIELDED_* of the last yield of `running`
     int refused_yield;            ///< set when a Swift function asked to yield where it could not
     int no_yield;                 ///< the running task thread may not yield at all (run to completion)
+    uint64_t self_handle;         ///< handle of `self` checked by the last method trampoline (read it first)
+    tg_lua_buffer scratch;        ///< reused by `tg_lua_encode_arguments` (free with `tg_lua_runtime_free_scratch`)
 } tg_lua_runtime;
 
 /// Stores `runtime` in the main thread's extra space (do it before creating threads).
@@ -164,14 +175,6 @@ int tg_lua_load(lua_State *L, const char *chunk, size_t length, const char *chun
 /// thread `co` (which may be L itself) from `level`. On failure leaves one error value instead.
 int tg_lua_describe_error(lua_State *L, lua_State *co, int level);
 
-/// Growable byte buffer, malloc'd. Free it with `tg_lua_buffer_free`, also after a failed call.
-typedef struct tg_lua_buffer {
-    unsigned char *data;
-    size_t length;
-    size_t capacity;
-} tg_lua_buffer;
-
-void tg_lua_buffer_free(tg_lua_buffer *buffer);
 
 // Value encoding shared with Swift (native byte order, same process):
 //   nil: 0 | false: 1 | true: 2 | integer: 3 + int64 | float: 4 + double | string: 5 + uint64 length + bytes
@@ -194,6 +197,17 @@ enum {
     TG_LUA_TAG_OBJECT = 8,
     TG_LUA_MAX_DEPTH = 64,
 };
+
+/// The arguments of a Swift function, encoded: values `first ... first + count - 1` of L. Strings, numbers,
+/// booleans, nil and objects are encoded without protection (nothing there allocates in Lua or raises) into the
+/// runtime's scratch buffer, which `*bytes` then points to until the next call; anything else (tables,
+/// functions...) goes through `tg_lua_encode` into `fallback` (free it after decoding). Decode before calling
+/// anything that may run Lua. Returns a Lua status; on failure the error value is pushed.
+int tg_lua_encode_arguments(lua_State *L, int first, int count, tg_lua_buffer *fallback,
+                            const unsigned char **bytes, size_t *length);
+
+/// Frees the runtime's scratch buffer (when the state is closed).
+void tg_lua_runtime_free_scratch(tg_lua_runtime *runtime);
 
 /// Encodes the values at stack indices `first ... first + count - 1` of L into `out` (stack unchanged on
 /// success; error value pushed on failure). Raw access only: no metamethods run. On failure the function

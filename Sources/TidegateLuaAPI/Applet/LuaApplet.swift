@@ -157,21 +157,40 @@ final class LuaApplet {
     func startResponse() {
         guard !self.responseStarted, self.mode == .http else { return }
         self.responseStarted = true
-        var head = "HTTP/1.1 \(self.status) \(self.reason ?? HTTPStatusPhrase.phrase(for: self.status))\r\n"
+        var head = ByteBuffer()
+        head.reserveCapacity(64 + self.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 })
+        head.writeStaticString("HTTP/1.1 ")
+        head.writeString(String(self.status))
+        head.writeStaticString(" ")
+        if let reason = self.reason {
+            head.writeString(reason)
+        } else {
+            head.writeString(HTTPStatusPhrase.phrase(for: self.status))
+        }
+        head.writeStaticString("\r\n")
         var hasLength = false
         for (name, value) in self.headers {
-            let lowered = name.lowercased()
-            if lowered == "content-length" { hasLength = true }
-            if lowered == "transfer-encoding" { continue }
-            head += "\(name): \(value)\r\n"
+            if Self.equalsIgnoringCase(name, "transfer-encoding") { continue }
+            if Self.equalsIgnoringCase(name, "content-length") { hasLength = true }
+            head.writeString(name)
+            head.writeStaticString(": ")
+            head.writeString(value)
+            head.writeStaticString("\r\n")
         }
         let bodyless = self.status == 204 || self.status == 304 || (100..<200).contains(self.status)
         if !hasLength && !bodyless {
             self.chunked = true
-            head += "transfer-encoding: chunked\r\n"
+            head.writeStaticString("transfer-encoding: chunked\r\n")
         }
-        head += "\r\n"
-        self.io.write(ByteBuffer(string: head))
+        head.writeStaticString("\r\n")
+        self.io.write(head)
+    }
+
+    /// ASCII case-insensitive comparison with a lowercase `lowercased` (header names), without allocating.
+    private static func equalsIgnoringCase(_ name: String, _ lowercased: StaticString) -> Bool {
+        let other = UnsafeBufferPointer(start: lowercased.utf8Start, count: lowercased.utf8CodeUnitCount)
+        guard name.utf8.count == other.count else { return false }
+        return zip(name.utf8, other).allSatisfy { a, b in (a | 0x20 == b && b >= 0x61 && b <= 0x7A) || a == b }
     }
 
     /// `send(data)`.

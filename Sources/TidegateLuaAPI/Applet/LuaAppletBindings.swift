@@ -80,6 +80,10 @@ enum LuaAppletBindings {
                 applet.startResponse()
                 return .values([])
             },
+            // Hidden by the prelude: the request attributes, made on first access.
+            LuaMethod(LuaAppletPrelude.attributesMethod, arguments: 0) { applet, _ in
+                .values(attributes(of: applet))
+            },
         ])
 
     static let tcpClass = LuaClass<LuaApplet>(
@@ -96,35 +100,45 @@ enum LuaAppletBindings {
     static func register(in state: LuaState) throws(LuaError) {
         try state.register(self.httpClass)
         try state.register(self.tcpClass)
+        try state.run(chunk: LuaAppletPrelude.source, name: LuaAppletPrelude.name)
     }
 
-    /// Builds the applet object with HAProxy's attributes (`method`, `version`, `path`, `qs`, `length`,
-    /// 0-indexed `headers` for HTTP).
+    /// Builds the applet object. The HTTP attributes (`method`, `version`, `path`, `qs`, `length`, 0-indexed
+    /// `headers`) are filled on first access (see `LuaAppletPrelude`).
     static func makeObject(for applet: LuaApplet, in state: LuaState) throws(LuaError) -> LuaObjectHandle {
         let handle = try state.makeObject(applet, of: applet.mode == .http ? self.httpClass : self.tcpClass)
         applet.transaction.objects.append((state, handle))
-        guard applet.mode == .http, let request = applet.transaction.samples.request else { return handle }
-        try state.setObjectField("method", of: handle, to: LuaValue(request.method))
+        return handle
+    }
+
+    /// HAProxy's AppletHTTP attributes, in `LuaAppletPrelude.attributes` order.
+    static func attributes(of applet: LuaApplet) -> [LuaValue] {
+        guard let request = applet.transaction.samples.request else { return [] }
         let version = request.versionString
-        try state.setObjectField(
-            "version", of: handle, to: LuaValue(version.hasPrefix("HTTP/") ? String(version.dropFirst(5)) : version))
-        try state.setObjectField("path", of: handle, to: LuaValue(request.path))
-        try state.setObjectField("qs", of: handle, to: LuaValue(request.query ?? ""))
         let length = request.firstValue(named: "content-length").flatMap { Int64($0) } ?? 0
-        try state.setObjectField("length", of: handle, to: .integer(length))
-        var headers: [LuaValue: LuaValue] = [:]
-        var counts: [String: Int64] = [:]
         var lists: [String: [LuaValue: LuaValue]] = [:]
         for index in request.fields.indices {
             let name = request.name(at: index).lowercased()
-            let position = counts[name, default: 0]
-            counts[name] = position + 1
-            lists[name, default: [:]][.integer(position)] = LuaValue(request.value(at: index))
+            lists[name, default: [:]].withCountedInsert(LuaValue(request.value(at: index)))
         }
+        var headers: [LuaValue: LuaValue] = [:]
         for (name, values) in lists {
             headers[LuaValue(name)] = .table(LuaTable(hash: values))
         }
-        try state.setObjectField("headers", of: handle, to: .table(LuaTable(hash: headers)))
-        return handle
+        return [
+            LuaValue(request.method),
+            LuaValue(version.hasPrefix("HTTP/") ? String(version.dropFirst(5)) : version),
+            LuaValue(request.path),
+            LuaValue(request.query ?? ""),
+            .integer(length),
+            .table(LuaTable(hash: headers)),
+        ]
+    }
+}
+
+extension Dictionary where Key == LuaValue, Value == LuaValue {
+    /// Adds `value` at the next 0-based integer key (HAProxy's header value lists start at 0).
+    fileprivate mutating func withCountedInsert(_ value: LuaValue) {
+        self[.integer(Int64(self.count))] = value
     }
 }

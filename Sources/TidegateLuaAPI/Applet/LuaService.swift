@@ -52,7 +52,7 @@ final class LuaServiceRun: RunningService {
         do {
             self.run = try box.withState { luaState throws(LuaError) -> LuaRun in
                 let object = try LuaAppletBindings.makeObject(for: applet, in: luaState)
-                let coroutine = try LuaCoroutine(registered.function)
+                let coroutine = try box.coroutine(for: registered.function)
                 runtime.configure(
                     coroutine, box: box, timeout: runtime.engine.configuration.serviceTimeout, yieldable: true)
                 return LuaRun(
@@ -75,6 +75,7 @@ final class LuaServiceRun: RunningService {
             return
         case .finished:
             self.run = nil
+            run.box.withState { _ in run.box.recycle(run.coroutine) }
             applet.finish()
         case .failed(let error):
             self.run = nil

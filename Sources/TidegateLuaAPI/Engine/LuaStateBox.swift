@@ -20,11 +20,29 @@ public final class LuaStateBox: @unchecked Sendable {
     }
     /// The TXN bindings' per-state data (its "current transaction" follows `current`).
     var txnRuntime: LuaTXNRuntime?
+    /// Finished coroutines of ended transactions, reused by the next ones (creating a Lua thread costs more than
+    /// the rest of a small action). Used under the state's lock.
+    private var idleCoroutines: [LuaCoroutine] = []
+    private static let idleCoroutineLimit = 256
 
     init(state: LuaState, thread: Int, shared: Bool) {
         self.state = state
         self.thread = thread
         self.lock = shared ? NIOLock() : nil
+    }
+
+    /// A coroutine ready to run `function`: an idle one restarted, or a new one. Call under the state's lock.
+    func coroutine(for function: LuaFunction) throws(LuaError) -> LuaCoroutine {
+        while let idle = self.idleCoroutines.popLast() {
+            if idle.restart(function) { return idle }
+        }
+        return try LuaCoroutine(function)
+    }
+
+    /// Keeps a coroutine whose work is over for reuse, if it finished normally. Call under the state's lock.
+    func recycle(_ coroutine: LuaCoroutine) {
+        guard coroutine.isRestartable, self.idleCoroutines.count < Self.idleCoroutineLimit else { return }
+        self.idleCoroutines.append(coroutine)
     }
 
     /// Runs `body` with the state, under the lock for the shared state.

@@ -5,32 +5,41 @@ import TidegateLua
 /// coroutine reused by the transaction's actions in each state, and the action that is waiting, if any.
 final class LuaTransactionState: ScriptTransactionState {
     let transaction: LuaTransaction
-    /// One reusable coroutine per state for actions, and one for fetches and converters (which may run while an
-    /// action is suspended, from rules or log formats).
-    private var actionCoroutines: [ObjectIdentifier: LuaCoroutine] = [:]
-    private var sampleCoroutines: [ObjectIdentifier: LuaCoroutine] = [:]
+    /// Per state used by the transaction (almost always one): the coroutine reused by its actions, and the one
+    /// for fetches and converters (which may run while an action is suspended, from rules or log formats).
+    private struct PerState {
+        let box: LuaStateBox
+        var action: LuaCoroutine?
+        var samples: LuaCoroutine?
+    }
+    private var states: [PerState] = []
     /// The action in progress (suspended), identified by its rule.
     var pending: (action: LuaRuleAction.Identity, run: LuaRun)?
-    private var boxes: [ObjectIdentifier: LuaStateBox] = [:]
 
     init(transaction: LuaTransaction) {
         self.transaction = transaction
     }
 
-    /// A coroutine of `box` ready to run `function`: the previous one reused when it finished normally.
+    /// A coroutine of `box` ready to run `function`: the previous one reused when it finished normally, else one
+    /// from the box's idle pool.
     func coroutine(for function: LuaFunction, in box: LuaStateBox, forSamples: Bool) throws(LuaError) -> LuaCoroutine {
-        let key = ObjectIdentifier(box)
-        self.boxes[key] = box
-        if let existing = forSamples ? self.sampleCoroutines[key] : self.actionCoroutines[key],
+        let index: Int
+        if let found = self.states.firstIndex(where: { $0.box === box }) {
+            index = found
+        } else {
+            self.states.append(PerState(box: box))
+            index = self.states.count - 1
+        }
+        if let existing = forSamples ? self.states[index].samples : self.states[index].action,
             existing.restart(function)
         {
             return existing
         }
-        let coroutine = try LuaCoroutine(function)
+        let coroutine = try box.coroutine(for: function)
         if forSamples {
-            self.sampleCoroutines[key] = coroutine
+            self.states[index].samples = coroutine
         } else {
-            self.actionCoroutines[key] = coroutine
+            self.states[index].action = coroutine
         }
         return coroutine
     }
@@ -40,19 +49,22 @@ final class LuaTransactionState: ScriptTransactionState {
             self.pending = nil
             pending.run.cancel()
         }
-        // Objects and coroutines belong to their states: release them under the shared state's lock.
+        // Objects and coroutines belong to their states: release them under the shared state's lock. Finished
+        // coroutines go back to their state's pool.
         let transaction = self.transaction
-        for (key, box) in self.boxes {
-            box.withState { _ in
-                self.actionCoroutines[key] = nil
-                self.sampleCoroutines[key] = nil
+        let states = self.states
+        self.states.removeAll()
+        for entry in states {
+            entry.box.withState { _ in
+                if let action = entry.action { entry.box.recycle(action) }
+                if let samples = entry.samples { entry.box.recycle(samples) }
             }
         }
         let objects = transaction.objects
         transaction.objects.removeAll()
         transaction.txnObjects.removeAll()
         for (state, handle) in objects {
-            if let box = self.boxes.values.first(where: { $0.state === state }) {
+            if let box = states.first(where: { $0.box.state === state })?.box {
                 box.withState { $0.invalidate(handle) }
             } else {
                 state.invalidate(handle)
