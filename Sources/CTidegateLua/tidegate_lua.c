@@ -92,6 +92,10 @@ lua_State *tg_lua_newstate(tg_lua_memory *memory) {
     lua_atpanic(L, tg_lua_panic);
     lua_setwarnf(L, tg_lua_warn_off, L);
     tg_lua_setruntime(L, NULL);
+    // Generational mode: a proxy's Lua garbage is mostly per-request objects that die young, which minor
+    // collections reclaim for much less work than incremental cycles over the whole heap (scripts may switch
+    // back with collectgarbage("incremental")).
+    (void)lua_gc(L, LUA_GCGEN, 0, 0);
     return L;
 }
 
@@ -968,7 +972,8 @@ struct tg_lua_newobject_args {
 
 static int tg_lua_newobject_body(lua_State *L) {
     struct tg_lua_newobject_args *args = (struct tg_lua_newobject_args *)lua_touserdata(L, 1);
-    lua_createtable(L, 0, 1);
+    // Room for [0] and the lazily added fields (txn.f, txn.sf, txn.http...) without rehashing.
+    lua_createtable(L, 0, 4);
     tg_lua_object *object = (tg_lua_object *)lua_newuserdatauv(L, sizeof *object, 0);
     object->handle = args->handle;
     lua_rawgetp(L, LUA_REGISTRYINDEX, &tg_lua_object_key);
