@@ -64,6 +64,7 @@ public final class ProxyServer: Sendable {
             for frontend in plan.runtime.frontends {
                 try await frontend.log?.open(on: group.next())
             }
+            try await plan.runtime.luaLog?.open(on: group.next())
             for (frontend, address) in plan.listeners {
                 do {
                     try await listeners.bind(

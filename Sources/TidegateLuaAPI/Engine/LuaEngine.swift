@@ -13,6 +13,8 @@ public struct LuaEngineError: Error, CustomStringConvertible {
 /// Receives the messages of the Lua engine and of the scripts (`core.log`, errors with tracebacks): a syslog level
 /// 0...7 and the text. Called on the thread that runs the code.
 public typealias LuaLogSink = @Sendable (_ level: Int, _ message: String) -> Void
+/// Where a transaction's messages (`txn:log()`...) go: the loggers of its frontend, `proxy`.
+public typealias LuaProxyLogSink = @Sendable (_ proxy: String, _ level: Int, _ message: String) -> Void
 
 /// The Lua engine of a process: the shared state (`lua-load`, `core.thread == 0`, one lock) and one state per event
 /// loop (`lua-load-per-thread`), each with HAProxy's API installed and its scripts loaded; the registrations the
@@ -25,6 +27,9 @@ public final class LuaEngine: @unchecked Sendable {
     /// Per-thread states by loop index (empty without `lua-load-per-thread`).
     let perThread: [LuaStateBox]
     let log: LuaLogSink
+    /// Set before serving (by the proxy) to route transactions' messages to their frontend's loggers; without it
+    /// they go where `log` sends them.
+    public var proxyLog: LuaProxyLogSink?
     let options: LuaAPIOptions
     /// The number of event loops the engine was made for.
     public let loopCount: Int

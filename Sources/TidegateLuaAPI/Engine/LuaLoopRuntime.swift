@@ -28,8 +28,15 @@ public final class LuaLoopRuntime {
             state.transaction.context = running
             return state
         }
+        let log: (Int, String) -> Void
+        if let proxyLog = self.engine.proxyLog {
+            let frontend = context.frontendName
+            log = { level, message in proxyLog(frontend, level, message) }
+        } else {
+            log = self.engine.log
+        }
         let transaction = LuaTransaction(
-            samples: context, isHTTP: isHTTP, context: running, options: self.engine.options, log: self.engine.log)
+            samples: context, isHTTP: isHTTP, context: running, options: self.engine.options, log: log)
         let state = LuaTransactionState(transaction: transaction)
         context.scriptState = state
         return state

@@ -38,6 +38,15 @@ public final class ProxyLog: Sendable {
         for sink in current { sink.send(line, level: level, timestampMicros: timestamp) }
     }
 
+    /// Sends a free-form message (Lua's `txn:log()`, `core.log()`) to the targets; false when there is none yet.
+    func sendMessage(_ message: String, level: LogLevel) -> Bool {
+        let current = sinks.withLock { $0 }
+        guard !current.isEmpty else { return false }
+        let timestamp = WallClock.microseconds()
+        for sink in current { sink.send(message, level: level, timestampMicros: timestamp) }
+        return true
+    }
+
     /// Logs an accepted connection when no per-stream format is configured.
     func emitConnect(stream: StreamContext) {
         guard format == nil else { return }

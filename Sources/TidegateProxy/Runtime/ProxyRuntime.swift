@@ -33,12 +33,15 @@ public final class ProxyRuntime: Sendable {
 
     /// The Lua engine, when the configuration loads scripts.
     public let lua: LuaEngine?
+    /// Where Lua's messages go (nil without Lua).
+    let luaLog: LuaLogRouter?
 
-    public init(
+    init(
         frontends: [FrontendRuntime], backends: [BackendRuntime], tuning: Tuning, maxConnections: Int,
-        lua: LuaEngine? = nil
+        lua: LuaEngine? = nil, luaLog: LuaLogRouter? = nil
     ) {
         self.lua = lua
+        self.luaLog = luaLog
         self.frontends = frontends
         self.backends = backends
         self.serverCount = backends.reduce(0) { $0 + $1.backend.servers.count }

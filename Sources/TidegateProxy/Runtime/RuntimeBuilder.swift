@@ -18,6 +18,7 @@ public struct RuntimeBuilder {
     /// The sample keywords rules may use: the built-in ones plus the Lua `lua.<name>` fetches and converters.
     private var environment = SampleCompileEnvironment.standard
     private var lua: LuaEngine?
+    private var luaLog: LuaLogRouter?
 
     public init(configuration: Configuration) {
         self.configuration = configuration
@@ -132,9 +133,10 @@ public struct RuntimeBuilder {
                 }
             }
         }
+        luaLog?.attach(frontends: frontends)
         let runtime = ProxyRuntime(
             frontends: frontends, backends: backends, tuning: tuning, maxConnections: global.maxConnections ?? 0,
-            lua: lua)
+            lua: lua, luaLog: luaLog)
         return ProxyPlan(runtime: runtime, listeners: listeners, threadCount: threadCount)
     }
 
@@ -144,10 +146,13 @@ public struct RuntimeBuilder {
         let (luaConfiguration, problems) = LuaEngineConfiguration.parse(configuration.global.extensionDirectives)
         diagnostics.append(contentsOf: problems)
         guard !luaConfiguration.isEmpty, problems.isEmpty else { return }
+        let router = LuaLogRouter(configuration: luaConfiguration, globalTargets: configuration.global.logTargets)
+        luaLog = router
         do {
             let engine = try LuaEngine(
                 configuration: luaConfiguration, loopCount: threadCount, environment: environment,
-                log: LuaLogging.sink(for: luaConfiguration))
+                log: router.globalSink)
+            engine.proxyLog = router.proxySink
             for warning in engine.warnings {
                 diagnostics.append(.warning(warning, at: nil))
             }
