@@ -117,7 +117,8 @@ public struct HTTPRuleProgram: Sendable {
     func execute(in context: SampleContext, facility: RuleFacility) -> Outcome {
         switch action {
         case .external(let external):
-            switch external.execute(in: context, facility: facility, final: false) {
+            // http-after-response is the last stage: as in HAProxy, an action there may not wait (ACT_OPT_FINAL).
+            switch external.execute(in: context, facility: facility, final: facility == .httpAfterResponse) {
             case .continue: return .next
             case .stop: return .stop
             case .respond(let response): return .respond(response)

@@ -74,10 +74,3 @@ extension Substring {
         String(self.drop { $0 == " " || $0 == "\t" })
     }
 }
-
-extension LuaLoopRuntime {
-    /// A Lua action yielded in rules that cannot wait yet (http-response): it is abandoned.
-    public func logUnsupportedYield(rules: String) {
-        self.engine.log(4, "Lua action in '\(rules)' rules yielded; waiting is not supported there yet, the action is abandoned")
-    }
-}

@@ -46,6 +46,10 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     private var service: ServiceEndpoint?
     /// Request rules waiting for a suspended action (Lua): where to go on when the engine wakes the stream.
     private var suspendedRequestRules: (backendRules: Bool, index: Int)?
+    /// Response rules waiting for a suspended action: where to go on, and the parsed head's framing and bytes.
+    private var suspendedResponseRules: SuspendedResponse?
+    /// The server (or service) ended its output while response rules were waiting: handled when they are done.
+    private var upstreamEndedDuringAnalysis = false
     /// A flush of the client channel is scheduled (writes made outside a channel event, e.g. by a Lua timer).
     private var flushScheduled = false
     private var clientReadPending = false
@@ -362,10 +366,19 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
 
     /// The script engine can go on with a suspended action.
     private func scriptWake() {
-        guard phase == .active, let pending = suspendedRequestRules else { return }
-        suspendedRequestRules = nil
-        eventTime = .now()
-        analyzeRequest(backendRules: pending.backendRules, from: pending.index, resuming: true)
+        guard phase == .active else { return }
+        if let pending = suspendedRequestRules {
+            suspendedRequestRules = nil
+            eventTime = .now()
+            analyzeRequest(backendRules: pending.backendRules, from: pending.index, resuming: true)
+        } else if let pending = suspendedResponseRules {
+            suspendedResponseRules = nil
+            eventTime = .now()
+            resumeResponseAnalysis(pending)
+            if clientWritable { server?.resumeReading() }
+        } else {
+            return
+        }
         if let server { server.flush() }
         flushClient()
     }
@@ -420,6 +433,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     func serviceDidFinish(_ endpoint: ServiceEndpoint) {
         guard endpoint === service, let transaction = txn else { return }
         switch transaction.serverPhase {
+        case .analyzingResponse:
+            upstreamEndedDuringAnalysis = true
         case .waitingResponse, .responseBody:
             if transaction.responseBody.isUntilClose {
                 transaction.responseBody = .empty
@@ -712,8 +727,13 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
 
     var wantsServerData: Bool {
         guard phase == .active || phase == .tunnel else { return false }
+        // While response rules wait for a script, keep at most a buffer's worth of what follows the head.
+        if suspendedResponseRules != nil && serverInbound.readableBytes >= Self.analysisBufferLimit { return false }
         return clientWritable
     }
+
+    /// Bytes of the server's response kept while `http-response` rules wait (HAProxy's buffer size).
+    private static let analysisBufferLimit = 16 * 1024
 
     func serverConnection(_ connection: ServerConnection, didRead buffer: ByteBuffer) {
         guard connection === server else { return }
@@ -738,6 +758,12 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
                 serverInbound.writeBuffer(&buffer)
             }
             parseResponseHeads()
+        case .analyzingResponse:
+            if serverInbound.readableBytes == 0 {
+                serverInbound = buffer
+            } else {
+                serverInbound.writeBuffer(&buffer)
+            }
         case .responseBody:
             do {
                 if let slice = try transaction.responseBody.take(from: &buffer) {
@@ -762,8 +788,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         }
     }
 
-    /// Acts on a response rule set's verdict; true to go on. A Lua action cannot wait in response rules yet: its
-    /// first yield abandons it (logged) and the rules go on.
+    /// Acts on a response rule set's verdict; true to go on. (A waiting action is handled by `runResponseRules`.)
     private func handleResponseVerdict(_ verdict: RuleVerdict) -> Bool {
         switch verdict {
         case .proceed:
@@ -772,7 +797,6 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             markServerNotReusable()
             respondLocally(local)
         case .suspend:
-            loop.lua?.logUnsupportedYield(rules: "http-response")
             return true
         case .abort:
             txn?.terminate("P", "H")
@@ -827,84 +851,147 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             stream.samples.direction = .response
             // `req.*` variables live while the request is processed (HAProxy's scopes).
             stream.samples.variables.endRequest()
-            // Response rules: backend first, then frontend.
-            if let backend = transaction.backend {
-                if !handleResponseVerdict(backend.rules.applyHTTPResponse(stream: stream)) { return }
-                if backend.proxyID != frontend.proxyID,
-                    !handleResponseVerdict(frontend.rules.applyHTTPResponse(stream: stream))
-                {
-                    return
-                }
+            // Response rules: backend first, then frontend. An action may wait (Lua): taken up in `scriptWake()`.
+            let analysis = SuspendedResponse(stage: .backend, index: 0, framing: framing, beforeHead: beforeHead)
+            guard runResponseRules(analysis, resuming: false) else { return }
+            forwardResponseHead(transaction, framing: framing, beforeHead: beforeHead)
+            return
+        }
+    }
+
+    /// Where response rules stopped for a waiting action.
+    private struct SuspendedResponse {
+        enum Stage { case backend, frontend }
+        var stage: Stage
+        var index: Int
+        let framing: HTTPBodyFraming
+        /// The server's bytes as they stood before the head was parsed (see `parseResponseHeads`).
+        let beforeHead: ByteBuffer
+    }
+
+    /// Runs the `http-response` rules from `analysis`' position; true when the head may go on.
+    private func runResponseRules(_ analysis: SuspendedResponse, resuming: Bool) -> Bool {
+        guard let transaction = txn, let backend = transaction.backend else { return true }
+        var analysis = analysis
+        var resuming = resuming
+        while true {
+            let rules: ProxyRules
+            switch analysis.stage {
+            case .backend:
+                rules = backend.rules
+            case .frontend:
+                guard backend.proxyID != frontend.proxyID else { return true }
+                rules = frontend.rules
             }
-            transaction.backend?.rules.applyHTTPAfterResponse(stream: stream)
-            if transaction.backend?.proxyID != frontend.proxyID {
-                frontend.rules.applyHTTPAfterResponse(stream: stream)
+            let verdict = rules.applyHTTPResponse(stream: stream, from: analysis.index, resuming: resuming)
+            if case .suspend(let index) = verdict {
+                analysis.index = index
+                suspendedResponseRules = analysis
+                transaction.serverPhase = .analyzingResponse
+                return false
             }
-            head = stream.samples.response!
-            stream.samples.response = nil
-            transaction.status = head.status
-            let upgrade = head.status == 101
-            transaction.serverWantsClose = head.connectionOptions.close
-            if upgrade {
-                transaction.responseBody = .empty
+            guard handleResponseVerdict(verdict) else { return false }
+            guard analysis.stage == .backend else { return true }
+            analysis = SuspendedResponse(
+                stage: .frontend, index: 0, framing: analysis.framing, beforeHead: analysis.beforeHead)
+            resuming = false
+        }
+    }
+
+    /// A waiting response action is done: finish the rules, send the head, then what came meanwhile.
+    private func resumeResponseAnalysis(_ analysis: SuspendedResponse) {
+        guard let transaction = txn, transaction.serverPhase == .analyzingResponse else { return }
+        transaction.serverPhase = .waitingResponse
+        guard runResponseRules(analysis, resuming: true) else { return }
+        // Bytes that arrived while the rules waited follow the head in `serverInbound` (when they exceed what
+        // `beforeHead` holds, the head and the body leave in separate writes).
+        forwardResponseHead(transaction, framing: analysis.framing, beforeHead: analysis.beforeHead)
+        guard let current = txn, current === transaction, upstreamEndedDuringAnalysis else { return }
+        upstreamEndedDuringAnalysis = false
+        switch current.serverPhase {
+        case .responseBody:
+            if current.responseBody.senderClosed() {
+                responseComplete()
             } else {
-                transaction.responseBody = BodyProgress(framing)
-            }
-            if transaction.responseBody.isUntilClose {
-                // Unknown length: the end of the body is the end of the connection.
-                transaction.closeClientAfter = true
-            }
-            if transaction.closeClientAfter || loop.runtime.isStopping {
-                transaction.closeClientAfter = true
-                if !upgrade && !head.connectionOptions.close || head.firstIndex(named: "connection") != nil {
-                    head.set(name: "Connection", value: "close")
-                }
-            } else if transaction.requestVersionMinor == 0 {
-                head.set(name: "Connection", value: "keep-alive")
-            } else if !upgrade && transaction.serverWantsClose {
-                // The server closes its side; the client connection stays open.
-                head.remove(named: "connection")
-            }
-            let verbatim = !head.isModified
-            var out = head.serialized(allocator: context.channel.allocator)
-            let headLength = head.receivedLength
-            stream.samples.response = consume head
-            transaction.serverPhase = upgrade ? .done : .responseBody
-            if upgrade {
-                transaction.bytesToClient += UInt64(out.readableBytes)
-                writeToClient(out)
-                enterTunnel()
-                return
-            }
-            // Body bytes that came with the head: an unedited head and its body leave in one write.
-            var body: ByteBuffer?
-            do {
-                body = try transaction.responseBody.take(from: &serverInbound)
-            } catch {
-                transaction.terminate("S", "D")
+                current.terminate("S", "D")
                 abortTransaction()
                 close()
-                return
             }
-            if let bodySlice = body, verbatim,
-                let combined = beforeHead.getSlice(
-                    at: beforeHead.readerIndex, length: headLength + bodySlice.readableBytes)
-            {
-                out = combined
-                body = nil
+        default:
+            break
+        }
+    }
+
+    /// The final response head after the response rules: `http-after-response` rules, connection headers, then
+    /// the head (and the body bytes that came with it) to the client.
+    private func forwardResponseHead(_ transaction: HTTPTransaction, framing: HTTPBodyFraming, beforeHead: ByteBuffer) {
+        transaction.backend?.rules.applyHTTPAfterResponse(stream: stream)
+        if transaction.backend?.proxyID != frontend.proxyID {
+            frontend.rules.applyHTTPAfterResponse(stream: stream)
+        }
+        var head = stream.samples.response!
+        stream.samples.response = nil
+        transaction.status = head.status
+        let upgrade = head.status == 101
+        transaction.serverWantsClose = head.connectionOptions.close
+        if upgrade {
+            transaction.responseBody = .empty
+        } else {
+            transaction.responseBody = BodyProgress(framing)
+        }
+        if transaction.responseBody.isUntilClose {
+            // Unknown length: the end of the body is the end of the connection.
+            transaction.closeClientAfter = true
+        }
+        if transaction.closeClientAfter || loop.runtime.isStopping {
+            transaction.closeClientAfter = true
+            if !upgrade && !head.connectionOptions.close || head.firstIndex(named: "connection") != nil {
+                head.set(name: "Connection", value: "close")
             }
-            transaction.bytesToClient += UInt64(out.readableBytes + (body?.readableBytes ?? 0))
+        } else if transaction.requestVersionMinor == 0 {
+            head.set(name: "Connection", value: "keep-alive")
+        } else if !upgrade && transaction.serverWantsClose {
+            // The server closes its side; the client connection stays open.
+            head.remove(named: "connection")
+        }
+        let verbatim = !head.isModified
+        var out = head.serialized(allocator: context.channel.allocator)
+        let headLength = head.receivedLength
+        stream.samples.response = consume head
+        transaction.serverPhase = upgrade ? .done : .responseBody
+        if upgrade {
+            transaction.bytesToClient += UInt64(out.readableBytes)
             writeToClient(out)
-            if let body { writeToClient(body) }
-            if serverInbound.readableBytes == 0 {
-                serverInbound = Self.emptyBuffer
-            }
-            if transaction.responseBody.isComplete {
-                if serverInbound.readableBytes > 0 { markServerNotReusable() }
-                serverInbound = Self.emptyBuffer
-                responseComplete()
-            }
+            enterTunnel()
             return
+        }
+        // Body bytes that came with the head: an unedited head and its body leave in one write.
+        var body: ByteBuffer?
+        do {
+            body = try transaction.responseBody.take(from: &serverInbound)
+        } catch {
+            transaction.terminate("S", "D")
+            abortTransaction()
+            close()
+            return
+        }
+        if let bodySlice = body, verbatim,
+            let combined = beforeHead.getSlice(
+                at: beforeHead.readerIndex, length: headLength + bodySlice.readableBytes)
+        {
+            out = combined
+            body = nil
+        }
+        transaction.bytesToClient += UInt64(out.readableBytes + (body?.readableBytes ?? 0))
+        writeToClient(out)
+        if let body { writeToClient(body) }
+        if serverInbound.readableBytes == 0 {
+            serverInbound = Self.emptyBuffer
+        }
+        if transaction.responseBody.isComplete {
+            if serverInbound.readableBytes > 0 { markServerNotReusable() }
+            serverInbound = Self.emptyBuffer
+            responseComplete()
         }
     }
 
@@ -945,6 +1032,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         }
         guard let transaction = txn, phase == .active else { return }
         switch transaction.serverPhase {
+        case .analyzingResponse:
+            upstreamEndedDuringAnalysis = true
         case .waitingResponse:
             if transaction.reusedConnection && transaction.responseHeadAt == nil && serverInbound.readableBytes == 0
                 && transaction.requestBody.forwarded == 0 && transaction.requestBody.isComplete
@@ -1003,6 +1092,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         guard let transaction = txn else { return }
         dropService()
         suspendedRequestRules = nil
+        suspendedResponseRules = nil
+        upstreamEndedDuringAnalysis = false
         if let connection = server {
             server = nil
             let backendKeepsAlive = transaction.backend?.connectionMode == .keepAlive
@@ -1041,6 +1132,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
     private func abortTransaction() {
         dropService()
         suspendedRequestRules = nil
+        suspendedResponseRules = nil
+        upstreamEndedDuringAnalysis = false
         if let connection = server {
             server = nil
             connection.close()
@@ -1069,6 +1162,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         guard let transaction = txn else { return }
         dropService()
         suspendedRequestRules = nil
+        suspendedResponseRules = nil
+        upstreamEndedDuringAnalysis = false
         if let connection = server {
             server = nil
             connection.close()

@@ -15,6 +15,8 @@ final class HTTPTransaction {
         case connecting
         /// Request sent (or being sent); waiting for the response head.
         case waitingResponse
+        /// Response head received; an `http-response` action (Lua) is waiting. Later bytes are kept for then.
+        case analyzingResponse
         /// Forwarding the response body.
         case responseBody
         /// Response fully forwarded.

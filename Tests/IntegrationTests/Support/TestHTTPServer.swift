@@ -248,7 +248,11 @@ private final class TestHTTPHandler: ChannelDuplexHandler {
             context.write(wrapOutboundOut(.body(.byteBuffer(piece))), promise: nil)
             context.flush()
         }
-        if streamRemaining == 0 { finish(context: context, keepAlive: streamKeepAlive) }
+        // A flush may re-enter through channelWritabilityChanged and finish the stream first: finish once.
+        if streamRemaining == 0 {
+            streamRemaining = -1
+            finish(context: context, keepAlive: streamKeepAlive)
+        }
     }
 
     private func finish(context: ChannelHandlerContext, keepAlive: Bool) {
