@@ -18,7 +18,7 @@ public struct SPOPCapabilities: OptionSet, Sendable, Hashable, CustomStringConve
         (.pipelining, "pipelining"), (.fragmentation, "fragmentation"), (.async, "async"),
     ]
 
-    /// Parses a capabilities list: names separated by commas, spaces and tabs around them ignored, unknown
+    /// Parses a capabilities list: names separated by commas, spaces and tabs ignored, unknown
     /// names ignored, matched exactly (case-sensitive).
     public init(parsing list: some Sequence<UInt8>) {
         self = []

@@ -40,7 +40,9 @@ public struct SPOPKVList: Sequence, Sendable, Hashable {
             buffer.moveReaderIndex(to: start)
             throw error
         }
-        bytes = buffer.getSlice(at: start, length: buffer.readerIndex - start)!
+        let length = buffer.readerIndex - start
+        buffer.moveReaderIndex(to: start)
+        bytes = buffer.readSlice(length: length)!
         self.count = count
     }
 
