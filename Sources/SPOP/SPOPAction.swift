@@ -59,14 +59,16 @@ public struct SPOPActionList: Sequence, Sendable, Hashable {
     /// Validates all of `payload`'s readable bytes as a list of actions. Unlike HAProxy, which stops
     /// silently at the first bad action, this rejects the whole list with `invalidAction`.
     public init(validating payload: ByteBuffer) throws(SPOPError) {
-        var rest = payload
-        var count = 0
-        while rest.readableBytes > 0 {
-            _ = try Self.readAction(&rest)
-            count += 1
+        count = try payload.withUnsafeReadableBytes { (raw) throws(SPOPError) -> Int in
+            var scanner = SPOPWireScanner(raw)
+            var count = 0
+            while !scanner.isAtEnd {
+                try scanner.skipAction()
+                count += 1
+            }
+            return count
         }
         bytes = payload
-        self.count = count
     }
 
     static func readAction(_ buffer: inout ByteBuffer) throws(SPOPError) -> SPOPAction {
@@ -112,18 +114,37 @@ extension ByteBuffer {
     public mutating func writeSPOPAction(_ action: SPOPAction) -> Int {
         switch action {
         case .setVar(let scope, let name, let value):
-            return writeMultipleIntegers(SPOPAction.setVarType, UInt8(3), scope.rawValue) + writeSPOPBytes(name)
-                + writeSPOPTypedData(value)
+            return name.withUnsafeReadableBytes { writeSPOPSetVar(scope: scope, name: $0, value: value) }
         case .unsetVar(let scope, let name):
-            return writeMultipleIntegers(SPOPAction.unsetVarType, UInt8(2), scope.rawValue) + writeSPOPBytes(name)
+            return name.withUnsafeReadableBytes { writeSPOPUnsetVar(scope: scope, nameBytes: $0) }
         }
     }
 
-    /// Writes a set-var action of `name` to `value`.
+    /// Writes a set-var action of `name` (UTF-8) to `value`.
     @discardableResult
     @inlinable
     public mutating func writeSPOPSetVar(scope: SPOPVarScope, name: String, value: SPOPTypedData) -> Int {
-        writeSPOPSetVarPrefix(scope: scope, name: name.utf8) + writeSPOPTypedData(value)
+        withContiguousBytes(name.utf8) { writeSPOPSetVar(scope: scope, name: $0, value: value) }
+    }
+
+    /// Writes a set-var action of the variable named by `name`'s bytes to `value`.
+    @discardableResult
+    @inlinable
+    public mutating func writeSPOPSetVar(scope: SPOPVarScope, name: some Collection<UInt8>, value: SPOPTypedData) -> Int {
+        withContiguousBytes(name) { writeSPOPSetVar(scope: scope, name: $0, value: value) }
+    }
+
+    @inlinable
+    mutating func writeSPOPSetVar(scope: SPOPVarScope, name: UnsafeRawBufferPointer, value: SPOPTypedData) -> Int {
+        writeWithUnsafeMutableBytes(minimumWritableBytes: 3 + SPOPVarint.maxLength + name.count + value.encodedLength) {
+            var out = SPOPWireWriter($0)
+            out.byte(SPOPAction.setVarType)
+            out.byte(3)
+            out.byte(scope.rawValue)
+            out.lengthPrefixed(name)
+            out.typedData(value)
+            return out.index
+        }
     }
 
     /// Writes the start of a set-var action (type, argument count, scope, name); the value must follow,
@@ -131,14 +152,14 @@ extension ByteBuffer {
     @discardableResult
     @inlinable
     public mutating func writeSPOPSetVarPrefix(scope: SPOPVarScope, name: some Collection<UInt8>) -> Int {
-        writeMultipleIntegers(SPOPAction.setVarType, UInt8(3), scope.rawValue) + writeSPOPBytes(name)
+        withContiguousBytes(name) { writeSPOPActionHeader(SPOPAction.setVarType, 3, scope: scope, name: $0) }
     }
 
-    /// Writes an unset-var action of `name`.
+    /// Writes an unset-var action of the variable named by `name`'s bytes.
     @discardableResult
     @inlinable
     public mutating func writeSPOPUnsetVar(scope: SPOPVarScope, name: some Collection<UInt8>) -> Int {
-        writeMultipleIntegers(SPOPAction.unsetVarType, UInt8(2), scope.rawValue) + writeSPOPBytes(name)
+        withContiguousBytes(name) { writeSPOPUnsetVar(scope: scope, nameBytes: $0) }
     }
 
     /// Writes an unset-var action of `name` (UTF-8).
@@ -146,5 +167,24 @@ extension ByteBuffer {
     @inlinable
     public mutating func writeSPOPUnsetVar(scope: SPOPVarScope, name: String) -> Int {
         writeSPOPUnsetVar(scope: scope, name: name.utf8)
+    }
+
+    @inlinable
+    mutating func writeSPOPUnsetVar(scope: SPOPVarScope, nameBytes: UnsafeRawBufferPointer) -> Int {
+        writeSPOPActionHeader(SPOPAction.unsetVarType, 2, scope: scope, name: nameBytes)
+    }
+
+    @inlinable
+    mutating func writeSPOPActionHeader(
+        _ type: UInt8, _ argumentCount: UInt8, scope: SPOPVarScope, name: UnsafeRawBufferPointer
+    ) -> Int {
+        writeWithUnsafeMutableBytes(minimumWritableBytes: 3 + SPOPVarint.maxLength + name.count) {
+            var out = SPOPWireWriter($0)
+            out.byte(type)
+            out.byte(argumentCount)
+            out.byte(scope.rawValue)
+            out.lengthPrefixed(name)
+            return out.index
+        }
     }
 }

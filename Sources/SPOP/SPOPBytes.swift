@@ -8,14 +8,26 @@ extension ByteBuffer {
     @discardableResult
     @inlinable
     public mutating func writeSPOPBytes(_ bytes: some Collection<UInt8>) -> Int {
-        writeSPOPVarint(UInt64(bytes.count)) + writeBytes(bytes)
+        withContiguousBytes(bytes) { source in
+            writeWithUnsafeMutableBytes(minimumWritableBytes: SPOPVarint.maxLength + source.count) {
+                var out = SPOPWireWriter($0)
+                out.lengthPrefixed(source)
+                return out.index
+            }
+        }
     }
 
     /// Writes a varint length and the readable bytes of `bytes`; returns the number of bytes written.
     @discardableResult
     @inlinable
     public mutating func writeSPOPBytes(_ bytes: ByteBuffer) -> Int {
-        writeSPOPVarint(UInt64(bytes.readableBytes)) + writeImmutableBuffer(bytes)
+        bytes.withUnsafeReadableBytes { source in
+            writeWithUnsafeMutableBytes(minimumWritableBytes: SPOPVarint.maxLength + source.count) {
+                var out = SPOPWireWriter($0)
+                out.lengthPrefixed(source)
+                return out.index
+            }
+        }
     }
 
     /// Writes a varint length and `text`'s UTF-8 bytes; returns the number of bytes written.

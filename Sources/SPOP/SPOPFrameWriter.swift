@@ -21,9 +21,15 @@ extension ByteBuffer {
         _ type: SPOPFrameType, flags: SPOPFrameFlags = .fin, streamID: UInt64 = 0, frameID: UInt64 = 0
     ) -> SPOPFrameMark {
         let mark = SPOPFrameMark(start: writerIndex)
-        writeMultipleIntegers(UInt32(0), type.rawValue, flags.rawValue)
-        writeSPOPVarint(streamID)
-        writeSPOPVarint(frameID)
+        writeWithUnsafeMutableBytes(minimumWritableBytes: 9 + 2 * SPOPVarint.maxLength) {
+            var out = SPOPWireWriter($0)
+            out.uint32(0)
+            out.byte(type.rawValue)
+            out.uint32(flags.rawValue)
+            out.varint(streamID)
+            out.varint(frameID)
+            return out.index
+        }
         return mark
     }
 
@@ -33,7 +39,9 @@ extension ByteBuffer {
     @inlinable
     public mutating func finishSPOPFrame(_ mark: SPOPFrameMark) -> Int {
         let length = writerIndex - mark.start - 4
-        setInteger(UInt32(truncatingIfNeeded: length), at: mark.start)
+        withVeryUnsafeMutableBytes {
+            $0.storeBytes(of: UInt32(truncatingIfNeeded: length).bigEndian, toByteOffset: mark.start, as: UInt32.self)
+        }
         return length
     }
 

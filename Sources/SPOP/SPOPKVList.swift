@@ -33,28 +33,32 @@ public struct SPOPKVList: Sequence, Sendable, Hashable {
     /// Reads `count` items from `buffer`, validating each; the list's bytes are consumed. On error the
     /// reader index is left where it was.
     public init(reading count: Int, from buffer: inout ByteBuffer) throws(SPOPError) {
-        let start = buffer.readerIndex
-        do throws(SPOPError) {
-            for _ in 0..<count { try Self.skipItem(&buffer) }
-        } catch {
-            buffer.moveReaderIndex(to: start)
-            throw error
+        let length = try buffer.withUnsafeReadableBytes { (raw) throws(SPOPError) -> Int in
+            var scanner = SPOPWireScanner(raw)
+            try scanner.skipKVItems(count)
+            return scanner.index
         }
-        let length = buffer.readerIndex - start
-        buffer.moveReaderIndex(to: start)
-        bytes = buffer.readSlice(length: length)!
-        self.count = count
+        self.init(trusted: buffer.readSlice(length: length)!, count: count)
     }
 
     /// The list made of all of `payload`'s readable bytes (HELLO and DISCONNECT payloads).
     public init(validating payload: ByteBuffer) throws(SPOPError) {
-        var rest = payload
-        var count = 0
-        while rest.readableBytes > 0 {
-            try Self.skipItem(&rest)
-            count += 1
+        let count = try payload.withUnsafeReadableBytes { (raw) throws(SPOPError) -> Int in
+            var scanner = SPOPWireScanner(raw)
+            var count = 0
+            while !scanner.isAtEnd {
+                try scanner.skipKVItems(1)
+                count += 1
+            }
+            return count
         }
-        bytes = payload
+        self.init(trusted: payload, count: count)
+    }
+
+    /// A list already known to hold `count` valid items.
+    @inlinable
+    init(trusted bytes: ByteBuffer, count: Int) {
+        self.bytes = bytes
         self.count = count
     }
 
@@ -68,11 +72,6 @@ public struct SPOPKVList: Sequence, Sendable, Hashable {
         }
         bytes = buffer
         self.count = count
-    }
-
-    private static func skipItem(_ buffer: inout ByteBuffer) throws(SPOPError) {
-        _ = try buffer.readSPOPBytes()
-        _ = try buffer.readSPOPTypedData()
     }
 
     public var underestimatedCount: Int { count }

@@ -33,14 +33,16 @@ public struct SPOPMessageList: Sequence, Sendable, Hashable {
 
     /// Validates all of `payload`'s readable bytes as a list of messages.
     public init(validating payload: ByteBuffer) throws(SPOPError) {
-        var rest = payload
-        var count = 0
-        while rest.readableBytes > 0 {
-            _ = try Self.readMessage(&rest)
-            count += 1
+        count = try payload.withUnsafeReadableBytes { (raw) throws(SPOPError) -> Int in
+            var scanner = SPOPWireScanner(raw)
+            var count = 0
+            while !scanner.isAtEnd {
+                _ = try scanner.skipMessage()
+                count += 1
+            }
+            return count
         }
         bytes = payload
-        self.count = count
     }
 
     /// Builds a list by encoding `messages`.
@@ -55,11 +57,20 @@ public struct SPOPMessageList: Sequence, Sendable, Hashable {
         self.count = count
     }
 
-    static func readMessage(_ buffer: inout ByteBuffer) throws(SPOPError) -> SPOPMessage {
-        let name = try buffer.readSPOPBytes()
-        guard let argumentCount = buffer.readInteger(as: UInt8.self) else { throw SPOPError(.truncatedData) }
-        let arguments = try SPOPKVList(reading: Int(argumentCount), from: &buffer)
-        return SPOPMessage(name: name, arguments: arguments)
+    /// Reads one message known to be valid: only finds where its parts end.
+    static func readValidMessage(_ buffer: inout ByteBuffer) -> SPOPMessage? {
+        guard let name = try? buffer.readSPOPBytes(), let argumentCount = buffer.readInteger(as: UInt8.self) else {
+            return nil
+        }
+        let length = buffer.withUnsafeReadableBytes { raw -> Int? in
+            var scanner = SPOPWireScanner(raw)
+            for _ in 0..<argumentCount {
+                guard (try? scanner.skipLengthPrefixed()) != nil, (try? scanner.skipTypedData()) != nil else { return nil }
+            }
+            return scanner.index
+        }
+        guard let length, let arguments = buffer.readSlice(length: length) else { return nil }
+        return SPOPMessage(name: name, arguments: SPOPKVList(trusted: arguments, count: Int(argumentCount)))
     }
 
     public var underestimatedCount: Int { count }
@@ -73,7 +84,7 @@ public struct SPOPMessageList: Sequence, Sendable, Hashable {
         public mutating func next() -> SPOPMessage? {
             guard rest.readableBytes > 0 else { return nil }
             // Validated when the list was made: this read cannot fail.
-            guard let message = try? SPOPMessageList.readMessage(&rest) else {
+            guard let message = SPOPMessageList.readValidMessage(&rest) else {
                 rest.clear()
                 return nil
             }

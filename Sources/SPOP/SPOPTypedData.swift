@@ -74,28 +74,10 @@ extension ByteBuffer {
     @discardableResult
     @inlinable
     public mutating func writeSPOPTypedData(_ value: SPOPTypedData) -> Int {
-        switch value {
-        case .null:
-            return writeInteger(SPOPTypedData.Kind.null.rawValue)
-        case .bool(let v):
-            return writeInteger(SPOPTypedData.Kind.bool.rawValue | (v ? 0x10 : 0))
-        case .int32(let v):
-            return writeInteger(SPOPTypedData.Kind.int32.rawValue)
-                + writeSPOPVarint(UInt64(bitPattern: Int64(v)))
-        case .uint32(let v):
-            return writeInteger(SPOPTypedData.Kind.uint32.rawValue) + writeSPOPVarint(UInt64(v))
-        case .int64(let v):
-            return writeInteger(SPOPTypedData.Kind.int64.rawValue) + writeSPOPVarint(UInt64(bitPattern: v))
-        case .uint64(let v):
-            return writeInteger(SPOPTypedData.Kind.uint64.rawValue) + writeSPOPVarint(v)
-        case .ipv4(let v):
-            return writeInteger(SPOPTypedData.Kind.ipv4.rawValue) + writeInteger(v.rawValue)
-        case .ipv6(let v):
-            return writeInteger(SPOPTypedData.Kind.ipv6.rawValue) + writeInteger(v.high) + writeInteger(v.low)
-        case .string(let bytes):
-            return writeInteger(SPOPTypedData.Kind.string.rawValue) + writeSPOPBytes(bytes)
-        case .binary(let bytes):
-            return writeInteger(SPOPTypedData.Kind.binary.rawValue) + writeSPOPBytes(bytes)
+        writeWithUnsafeMutableBytes(minimumWritableBytes: value.encodedLength) {
+            var out = SPOPWireWriter($0)
+            out.typedData(value)
+            return out.index
         }
     }
 
@@ -103,14 +85,26 @@ extension ByteBuffer {
     @discardableResult
     @inlinable
     public mutating func writeSPOPString(_ bytes: some Collection<UInt8>) -> Int {
-        writeInteger(SPOPTypedData.Kind.string.rawValue) + writeSPOPBytes(bytes)
+        writeSPOPTypedBytes(.string, bytes)
     }
 
     /// Writes a BINARY made of `bytes` without building an `SPOPTypedData` first.
     @discardableResult
     @inlinable
     public mutating func writeSPOPBinary(_ bytes: some Collection<UInt8>) -> Int {
-        writeInteger(SPOPTypedData.Kind.binary.rawValue) + writeSPOPBytes(bytes)
+        writeSPOPTypedBytes(.binary, bytes)
+    }
+
+    @inlinable
+    mutating func writeSPOPTypedBytes(_ kind: SPOPTypedData.Kind, _ bytes: some Collection<UInt8>) -> Int {
+        withContiguousBytes(bytes) { source in
+            writeWithUnsafeMutableBytes(minimumWritableBytes: 1 + SPOPVarint.maxLength + source.count) {
+                var out = SPOPWireWriter($0)
+                out.byte(kind.rawValue)
+                out.lengthPrefixed(source)
+                return out.index
+            }
+        }
     }
 
     /// Reads one typed data value. STRING and BINARY values are slices of this buffer (no copy).
@@ -135,11 +129,8 @@ extension ByteBuffer {
         case SPOPTypedData.Kind.bool.rawValue:
             return .bool(typeByte & 0x10 != 0)
         case SPOPTypedData.Kind.int32.rawValue:
-            let raw = try readSPOPVarint()
-            // Normally the sign-extended 64-bit pattern; a zero-extended 32-bit pattern is accepted too.
-            if let v = Int32(exactly: Int64(bitPattern: raw)) { return .int32(v) }
-            if let v = UInt32(exactly: raw) { return .int32(Int32(bitPattern: v)) }
-            throw SPOPError(.integerOutOfRange)
+            guard let v = SPOPTypedData.int32(wire: try readSPOPVarint()) else { throw SPOPError(.integerOutOfRange) }
+            return .int32(v)
         case SPOPTypedData.Kind.uint32.rawValue:
             guard let v = UInt32(exactly: try readSPOPVarint()) else { throw SPOPError(.integerOutOfRange) }
             return .uint32(v)
