@@ -73,11 +73,11 @@ func establishedMachine() -> SPOPConnectionStateMachine {
 func actionValues() -> [SPOPAction] {
     let textValue = ByteBuffer(string: "hello")
     return [
-    SPOPAction(set: "score", scope: .transaction, to: .int32(42)),
-    SPOPAction(set: "neg", scope: .transaction, to: .int64(-5)),
-    SPOPAction(set: "ip", scope: .session, to: .ipv4(SPOPIPv4Address(10, 1, 2, 3))),
-    SPOPAction(set: "txt", scope: .transaction, to: .string(textValue)),
-    SPOPAction(set: "flag", scope: .request, to: .bool(true)),
+        SPOPAction(set: "score", scope: .transaction, to: .int32(42)),
+        SPOPAction(set: "neg", scope: .transaction, to: .int64(-5)),
+        SPOPAction(set: "ip", scope: .session, to: .ipv4(SPOPIPv4Address(10, 1, 2, 3))),
+        SPOPAction(set: "txt", scope: .transaction, to: .string(textValue)),
+        SPOPAction(set: "flag", scope: .request, to: .bool(true)),
     ]
 }
 
@@ -167,7 +167,7 @@ func runBenchmark() {
             out.clear()
             return UInt64(out.writeSPOPAck(streamID: 4242, frameID: 1, actions: actions))
         }),
-        ("decode NOTIFY + encode ACK (direct)", {
+        ("NOTIFY decoded + ACK encoded (direct)", {
             let (sid, fid, sum) = decodeNotify(&machine, notify)
             out.clear()
             return sum &+ UInt64(encodeAckDirect(&out, streamID: sid, frameID: fid))
@@ -184,7 +184,7 @@ func runBenchmark() {
         let fill = String(repeating: " ", count: max(0, width - s.count))
         return left ? fill + s : s + fill
     }
-    print(pad("operation", nameWidth) + "  " + pad("ns/frame", 9, left: true) + "  " + pad("frames/s/core", 14, left: true))
+    print(pad("operation", nameWidth) + "  " + pad("ns each", 9, left: true) + "  " + pad("per s, 1 core", 14, left: true))
     print(String(repeating: "-", count: nameWidth + 27))
     var checksum: UInt64 = 0
     for (name, body) in rows {
@@ -196,7 +196,7 @@ func runBenchmark() {
         print(pad(name, nameWidth) + "  " + pad(String(format1(ns)), 9, left: true) + "  " + pad(rate, 14, left: true))
     }
     print("")
-    print("checksum \(checksum % 1000)")
+    print("(checksum \(checksum), printed so that the work cannot be optimised away)")
 }
 
 func format1(_ value: Double) -> String { "\((value * 10).rounded() / 10)" }
