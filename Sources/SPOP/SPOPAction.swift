@@ -130,7 +130,9 @@ extension ByteBuffer {
     /// Writes a set-var action of the variable named by `name`'s bytes to `value`.
     @discardableResult
     @inlinable
-    public mutating func writeSPOPSetVar(scope: SPOPVarScope, name: some Collection<UInt8>, value: SPOPTypedData) -> Int {
+    public mutating func writeSPOPSetVar(
+        scope: SPOPVarScope, name: some Collection<UInt8>, value: SPOPTypedData
+    ) -> Int {
         withContiguousBytes(name) { writeSPOPSetVar(scope: scope, name: $0, value: value) }
     }
 

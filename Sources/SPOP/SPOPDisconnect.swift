@@ -26,7 +26,9 @@ public struct SPOPDisconnect: Sendable, Hashable, CustomStringConvertible {
         var message = ""
         for item in items {
             if item.name.readableBytesView.elementsEqual(Self.statusCodeKey.utf8) {
-                if let code = item.value.int64Value, let raw = UInt32(exactly: code) { status = SPOPStatus(rawValue: raw) }
+                if let code = item.value.int64Value, let raw = UInt32(exactly: code) {
+                    status = SPOPStatus(rawValue: raw)
+                }
             } else if item.name.readableBytesView.elementsEqual(Self.messageKey.utf8), let bytes = item.value.bytes {
                 message = String(buffer: bytes)
             }

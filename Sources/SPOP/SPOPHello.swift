@@ -45,7 +45,9 @@ public struct SPOPHAProxyHello: Sendable, Hashable {
             } else if name.elementsEqual(SPOPHelloKey.maxFrameSize.utf8) {
                 if let size = item.value.helloSize { maxFrameSize = size }
             } else if name.elementsEqual(SPOPHelloKey.capabilities.utf8) {
-                if case .string(let text) = item.value { capabilities = SPOPCapabilities(parsing: text.readableBytesView) }
+                if case .string(let text) = item.value {
+                    capabilities = SPOPCapabilities(parsing: text.readableBytesView)
+                }
             } else if name.elementsEqual(SPOPHelloKey.healthcheck.utf8) {
                 if case .bool(let flag) = item.value { isHealthCheck = flag }
             } else if name.elementsEqual(SPOPHelloKey.engineID.utf8) {
@@ -67,7 +69,9 @@ public struct SPOPAgentHello: Sendable, Hashable {
     /// `capabilities` the agent announces.
     public var capabilities: SPOPCapabilities
 
-    public init(version: String = SPOPAgentHello.protocolVersion, maxFrameSize: UInt32, capabilities: SPOPCapabilities) {
+    public init(
+        version: String = SPOPAgentHello.protocolVersion, maxFrameSize: UInt32, capabilities: SPOPCapabilities
+    ) {
         self.version = version
         self.maxFrameSize = maxFrameSize
         self.capabilities = capabilities
@@ -142,7 +146,9 @@ public struct SPOPAgentHello: Sendable, Hashable {
             } else if name.elementsEqual(SPOPHelloKey.maxFrameSize.utf8) {
                 size = item.value.helloSize
             } else if name.elementsEqual(SPOPHelloKey.capabilities.utf8) {
-                if case .string(let text) = item.value { capabilities = SPOPCapabilities(parsing: text.readableBytesView) }
+                if case .string(let text) = item.value {
+                    capabilities = SPOPCapabilities(parsing: text.readableBytesView)
+                }
             }
         }
         guard let version else { throw SPOPError(.versionNotFound) }

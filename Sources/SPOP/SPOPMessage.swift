@@ -65,7 +65,9 @@ public struct SPOPMessageList: Sequence, Sendable, Hashable {
         let length = buffer.withUnsafeReadableBytes { raw -> Int? in
             var scanner = SPOPWireScanner(raw)
             for _ in 0..<argumentCount {
-                guard (try? scanner.skipLengthPrefixed()) != nil, (try? scanner.skipTypedData()) != nil else { return nil }
+                guard (try? scanner.skipLengthPrefixed()) != nil, (try? scanner.skipTypedData()) != nil else {
+                    return nil
+                }
             }
             return scanner.index
         }

@@ -32,7 +32,8 @@ struct SPOPWireWriter {
 
     @inlinable
     mutating func varint(_ value: UInt64) {
-        index += SPOPVarint.encode(value, into: UnsafeMutableRawBufferPointer(start: base + index, count: SPOPVarint.maxLength))
+        index += SPOPVarint.encode(
+            value, into: UnsafeMutableRawBufferPointer(start: base + index, count: SPOPVarint.maxLength))
     }
 
     @inlinable

@@ -9,9 +9,9 @@ import NIOCore
 import SPOP
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Command line: how long each measurement runs and how many times.
@@ -41,7 +41,9 @@ struct Options {
 /// `req.hdrs_bin` of `GET /foo` from curl: (name, value) pairs ended by two empty strings.
 func headerBlock() -> [UInt8] {
     var block = ByteBuffer()
-    for (name, value) in [("host", "127.0.0.1:18080"), ("user-agent", "curl/7.88.1"), ("accept", "*/*"), ("x-test", "a")] {
+    for (name, value) in [
+        ("host", "127.0.0.1:18080"), ("user-agent", "curl/7.88.1"), ("accept", "*/*"), ("x-test", "a"),
+    ] {
         block.writeSPOPBytes(name)
         block.writeSPOPBytes(value)
     }
@@ -155,28 +157,41 @@ func runBenchmark() {
     out.reserveCapacity(4096)
 
     let rows: [(String, () -> UInt64)] = [
-        ("decode NOTIFY (state machine, 5 args read)", {
-            let (sid, fid, sum) = decodeNotify(&machine, notify)
-            return sid &+ fid &+ sum
-        }),
-        ("encode ACK (5 set-var, direct writers)", {
-            out.clear()
-            return UInt64(encodeAckDirect(&out, streamID: 4242, frameID: 1))
-        }),
-        ("encode ACK (5 set-var, [SPOPAction])", {
-            out.clear()
-            return UInt64(out.writeSPOPAck(streamID: 4242, frameID: 1, actions: actions))
-        }),
-        ("NOTIFY decoded + ACK encoded (direct)", {
-            let (sid, fid, sum) = decodeNotify(&machine, notify)
-            out.clear()
-            return sum &+ UInt64(encodeAckDirect(&out, streamID: sid, frameID: fid))
-        }),
+        (
+            "decode NOTIFY (state machine, 5 args read)",
+            {
+                let (sid, fid, sum) = decodeNotify(&machine, notify)
+                return sid &+ fid &+ sum
+            }
+        ),
+        (
+            "encode ACK (5 set-var, direct writers)",
+            {
+                out.clear()
+                return UInt64(encodeAckDirect(&out, streamID: 4242, frameID: 1))
+            }
+        ),
+        (
+            "encode ACK (5 set-var, [SPOPAction])",
+            {
+                out.clear()
+                return UInt64(out.writeSPOPAck(streamID: 4242, frameID: 1, actions: actions))
+            }
+        ),
+        (
+            "NOTIFY decoded + ACK encoded (direct)",
+            {
+                let (sid, fid, sum) = decodeNotify(&machine, notify)
+                out.clear()
+                return sum &+ UInt64(encodeAckDirect(&out, streamID: sid, frameID: fid))
+            }
+        ),
     ]
 
     var ackBytes = ByteBuffer()
     _ = encodeAckDirect(&ackBytes, streamID: 4242, frameID: 1)
-    print("SPOP codec, one core: NOTIFY \(notifyFrame.readableBytes) bytes (1 message, 5 args), ACK \(ackBytes.readableBytes) bytes (5 set-var)")
+    print("SPOP codec, one core: NOTIFY \(notify.readableBytes) bytes (1 message, 5 args),", terminator: " ")
+    print("ACK \(ackBytes.readableBytes) bytes (5 set-var)")
     print("best of \(options.rounds) rounds of \(options.seconds) s")
     print("")
     let nameWidth = rows.map(\.0.count).max()!
@@ -184,14 +199,17 @@ func runBenchmark() {
         let fill = String(repeating: " ", count: max(0, width - s.count))
         return left ? fill + s : s + fill
     }
-    print(pad("operation", nameWidth) + "  " + pad("ns each", 9, left: true) + "  " + pad("per s, 1 core", 14, left: true))
+    print(
+        pad("operation", nameWidth) + "  " + pad("ns each", 9, left: true) + "  " + pad("per s, 1 core", 14, left: true)
+    )
     print(String(repeating: "-", count: nameWidth + 27))
     var checksum: UInt64 = 0
     for (name, body) in rows {
         let (ns, sum) = measure(options, body)
         checksum &+= sum
         let perSecond = 1e9 / ns
-        let rate = perSecond >= 1e6
+        let rate =
+            perSecond >= 1e6
             ? "\((perSecond / 1e4).rounded() / 100) M" : "\((perSecond / 10).rounded() / 100) k"
         print(pad(name, nameWidth) + "  " + pad(String(format1(ns)), 9, left: true) + "  " + pad(rate, 14, left: true))
     }

@@ -24,7 +24,10 @@ struct ConnectionStateMachineTests {
         let bytes = hex(Vectors.helloHealthCheck) + hex(Vectors.notify26)
         var input = ByteBuffer(bytes: bytes)
         let action = machine.read(from: &input)
-        #expect(action == .sendAgentHello(SPOPAgentHello(maxFrameSize: 16380, capabilities: [.fragmentation]), closeAfterwards: true))
+        #expect(
+            action
+                == .sendAgentHello(
+                    SPOPAgentHello(maxFrameSize: 16380, capabilities: [.fragmentation]), closeAfterwards: true))
         #expect(machine.isClosed)
         #expect(machine.read(from: &input) == nil)
         #expect(input.readableBytes == hex(Vectors.notify26).count)
@@ -44,7 +47,9 @@ struct ConnectionStateMachineTests {
         #expect(first.messages.count == 1)
         #expect(Array(first.messages)[0].arguments["neg"] == .int64(-1))
         #expect(empty.streamID == 1 && empty.frameID == 1 && empty.messages.count == 0)
-        #expect(actions[3] == .sendAgentDisconnect(SPOPDisconnect(status: .normal), cause: .peer(SPOPDisconnect(status: .normal))))
+        #expect(
+            actions[3]
+                == .sendAgentDisconnect(SPOPDisconnect(status: .normal), cause: .peer(SPOPDisconnect(status: .normal))))
     }
 
     @Test("negotiation sets the frame size limit and records engine-id")
@@ -60,7 +65,8 @@ struct ConnectionStateMachineTests {
         // A 5000-byte frame is now too big.
         var big = ByteBuffer()
         let mark = big.beginSPOPFrame(.notify, streamID: 1, frameID: 1)
-        big.writeSPOPMessage(SPOPMessage("m", [SPOPKVItem("b", SPOPTypedData(binary: Array(repeating: 1, count: 5000)))]))
+        big.writeSPOPMessage(
+            SPOPMessage("m", [SPOPKVItem("b", SPOPTypedData(binary: Array(repeating: 1, count: 5000)))]))
         big.finishSPOPFrame(mark)
         #expect(disconnectStatus(machine.read(from: &big)) == .frameTooBig)
     }
@@ -91,7 +97,10 @@ struct ConnectionStateMachineTests {
         ("frame too big", "00004000 03 00000001 01 01", .frameTooBig),
         ("zero length", "00000000", .invalidFrame),
         ("truncated frame-id", "00000007 03 00000001 01 ff", .invalidFrame),
-        ("8 arguments announced, 7 present", "00000015 03 00000001 01 01 03 746c73 08 01 61 04 f321 01 62 09 00", .invalidFrame),
+        (
+            "8 arguments announced, 7 present", "00000015 03 00000001 01 01 03 746c73 08 01 61 04 f321 01 62 09 00",
+            .invalidFrame
+        ),
         ("unknown data type", "0000000f 03 00000001 01 01 03 746c73 01 01 61 0b", .invalidFrame),
         ("continuation of nothing", "00000008 00 00000001 01 01 00", .interlacedFrames),
     ]
@@ -115,14 +124,19 @@ struct ConnectionStateMachineTests {
         #expect(hexString(bytes).hasSuffix(hexString(Array("invalid frame received".utf8))))
     }
 
-    @Test("bad HELLOs", arguments: [
-        ("no FIN", "00000007 01 00000000 00 00", SPOPStatus.fragmentationNotSupported),
-        ("stream-id 1", "00000007 01 00000001 01 00", .invalidFrame),
-        ("no items", "00000007 01 00000001 00 00", .versionNotFound),
-        ("version 1.0", "0000001f 01 00000001 00 00 12 737570706f727465642d76657273696f6e73 08 03 312e30", .unsupportedVersion),
-        ("truncated item", "0000000b 01 00000001 00 00 12 7375 70", .invalidFrame),
-        ("garbage prefix", "47455420 2f20485454502f312e310d0a", .frameTooBig),
-    ])
+    @Test(
+        "bad HELLOs",
+        arguments: [
+            ("no FIN", "00000007 01 00000000 00 00", SPOPStatus.fragmentationNotSupported),
+            ("stream-id 1", "00000007 01 00000001 01 00", .invalidFrame),
+            ("no items", "00000007 01 00000001 00 00", .versionNotFound),
+            (
+                "version 1.0", "0000001f 01 00000001 00 00 12 737570706f727465642d76657273696f6e73 08 03 312e30",
+                .unsupportedVersion
+            ),
+            ("truncated item", "0000000b 01 00000001 00 00 12 7375 70", .invalidFrame),
+            ("garbage prefix", "47455420 2f20485454502f312e310d0a", .frameTooBig),
+        ])
     func badHello(_ name: String, hex text: String, status: SPOPStatus) {
         let actions = runAllWays(hex(text))
         #expect(actions.count == 1, "\(name)")
@@ -132,7 +146,10 @@ struct ConnectionStateMachineTests {
     @Test("HAPROXY-DISCONNECT before HELLO is answered too")
     func disconnectBeforeHello() {
         let actions = runAllWays(hex(Vectors.disconnects[3].hex))
-        #expect(actions == [.sendAgentDisconnect(SPOPDisconnect(status: .normal), cause: .peer(SPOPDisconnect(status: .timeout)))])
+        #expect(
+            actions == [
+                .sendAgentDisconnect(SPOPDisconnect(status: .normal), cause: .peer(SPOPDisconnect(status: .timeout)))
+            ])
     }
 
     @Test("owner-initiated close, once")
@@ -155,11 +172,13 @@ struct ConnectionStateMachineTests {
         streamID: UInt64 = 9, frameID: UInt64 = 1, bodySize: Int = 14_000, cuts: [Int]? = nil
     ) -> (frames: [UInt8], messages: SPOPMessageList) {
         let messages = SPOPMessageList([
-            SPOPMessage("check-req", [
-                SPOPKVItem("ip", .ipv4(SPOPIPv4Address(127, 0, 0, 1))),
-                SPOPKVItem("body", SPOPTypedData(binary: (0..<bodySize).map { UInt8(truncatingIfNeeded: $0) })),
-                SPOPKVItem("port", .int64(56888)),
-            ]),
+            SPOPMessage(
+                "check-req",
+                [
+                    SPOPKVItem("ip", .ipv4(SPOPIPv4Address(127, 0, 0, 1))),
+                    SPOPKVItem("body", SPOPTypedData(binary: (0..<bodySize).map { UInt8(truncatingIfNeeded: $0) })),
+                    SPOPKVItem("port", .int64(56888)),
+                ]),
             SPOPMessage("second", [SPOPKVItem("", .uint64(.max))]),
         ])
         let payload = Array(messages.bytes.readableBytesView)
@@ -169,9 +188,10 @@ struct ConnectionStateMachineTests {
         for (i, end) in bounds.enumerated() {
             let type: SPOPFrameType = i == 0 ? .notify : .unset
             let flags: SPOPFrameFlags = i == bounds.count - 1 ? .fin : []
-            out.writeSPOPFrame(SPOPFrame(
-                type: type, flags: flags, streamID: streamID, frameID: frameID,
-                payload: ByteBuffer(bytes: payload[start..<end])))
+            out.writeSPOPFrame(
+                SPOPFrame(
+                    type: type, flags: flags, streamID: streamID, frameID: frameID,
+                    payload: ByteBuffer(bytes: payload[start..<end])))
             start = end
         }
         return (Array(out.readableBytesView), messages)
@@ -195,9 +215,12 @@ struct ConnectionStateMachineTests {
         for _ in 0..<50 {
             let size = Int.random(in: 0...3000, using: &rng)
             let payloadLength = SPOPMessageList([]).bytes.readableBytes + size + 60
-            let cuts = Array(Set((0..<Int.random(in: 1...8, using: &rng)).map { _ in
-                Int.random(in: 0..<min(payloadLength, size + 20), using: &rng)
-            })).sorted()
+            let cuts = Array(
+                Set(
+                    (0..<Int.random(in: 1...8, using: &rng)).map { _ in
+                        Int.random(in: 0..<min(payloadLength, size + 20), using: &rng)
+                    })
+            ).sorted()
             let (frames, messages) = Self.fragmented(bodySize: size, cuts: cuts)
             var machine = established()
             let actions = run(&machine, frames)
@@ -228,8 +251,12 @@ struct ConnectionStateMachineTests {
 
     @Test("aborts of nothing and FIN|ABORT NOTIFYs are harmless")
     func strayAborts() {
-        let abortUnset = written { $0.writeSPOPFrame(SPOPFrame(type: .unset, flags: [.fin, .abort], streamID: 3, frameID: 1)) }
-        let abortNotify = written { $0.writeSPOPFrame(SPOPFrame(type: .notify, flags: [.fin, .abort], streamID: 4, frameID: 2)) }
+        let abortUnset = written {
+            $0.writeSPOPFrame(SPOPFrame(type: .unset, flags: [.fin, .abort], streamID: 3, frameID: 1))
+        }
+        let abortNotify = written {
+            $0.writeSPOPFrame(SPOPFrame(type: .notify, flags: [.fin, .abort], streamID: 4, frameID: 2))
+        }
         let actions = runAllWays(Self.hello + abortUnset + abortNotify + hex(Vectors.emptyNotify))
         #expect(actions.count == 4)
         #expect(actions[1] == .nothing)
@@ -243,7 +270,10 @@ struct ConnectionStateMachineTests {
         let configuration = SPOPConfiguration(capabilities: [.pipelining])
         let actions = runAllWays(Self.hello + frames, configuration: configuration)
         #expect(actions.count == 2)
-        #expect(actions[0] == .sendAgentHello(SPOPAgentHello(maxFrameSize: 16380, capabilities: [.pipelining]), closeAfterwards: false))
+        #expect(
+            actions[0]
+                == .sendAgentHello(
+                    SPOPAgentHello(maxFrameSize: 16380, capabilities: [.pipelining]), closeAfterwards: false))
         #expect(disconnectStatus(actions[1]) == .fragmentationNotSupported)
     }
 
@@ -273,8 +303,10 @@ struct ConnectionStateMachineTests {
     @Test("a reassembled payload that is not a valid message list: status 4")
     func reassembledGarbage() {
         var out = ByteBuffer()
-        out.writeSPOPFrame(SPOPFrame(type: .notify, flags: [], streamID: 1, frameID: 1, payload: ByteBuffer(bytes: [3, 0x61])))
-        out.writeSPOPFrame(SPOPFrame(type: .unset, flags: .fin, streamID: 1, frameID: 1, payload: ByteBuffer(bytes: [0x62])))
+        out.writeSPOPFrame(
+            SPOPFrame(type: .notify, flags: [], streamID: 1, frameID: 1, payload: ByteBuffer(bytes: [3, 0x61])))
+        out.writeSPOPFrame(
+            SPOPFrame(type: .unset, flags: .fin, streamID: 1, frameID: 1, payload: ByteBuffer(bytes: [0x62])))
         let actions = runAllWays(Self.hello + Array(out.readableBytesView))
         #expect(actions.count == 3)
         #expect(disconnectStatus(actions.last) == .invalidFrame)

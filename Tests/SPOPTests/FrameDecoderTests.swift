@@ -49,9 +49,10 @@ struct FrameDecoderTests {
         #expect(message.nameString == "check-req")
         #expect(message.arguments.count == 13)
         let args = Array(message.arguments)
-        #expect(args.map(\.nameString) == [
-            "ip", "port", "method", "path", "ver", "hdrs", "body", "t", "f", "neg", "big", "ip6", "nil",
-        ])
+        #expect(
+            args.map(\.nameString) == [
+                "ip", "port", "method", "path", "ver", "hdrs", "body", "t", "f", "neg", "big", "ip6", "nil",
+            ])
         #expect(args[0].value == .ipv4(SPOPIPv4Address(127, 0, 0, 1)))
         #expect(args[1].value == .int64(56888))
         #expect(args[2].value == SPOPTypedData(string: "GET"))
@@ -60,9 +61,10 @@ struct FrameDecoderTests {
         let headers = try #require(args[5].value.bytes)
         #expect(args[5].value.kind == .binary)
         #expect(headers.readableBytes == 0x42)
-        #expect(try Self.headerPairs(headers) == [
-            ["host", "127.0.0.1:18080"], ["user-agent", "curl/7.88.1"], ["accept", "*/*"], ["x-test", "a"],
-        ])
+        #expect(
+            try Self.headerPairs(headers) == [
+                ["host", "127.0.0.1:18080"], ["user-agent", "curl/7.88.1"], ["accept", "*/*"], ["x-test", "a"],
+            ])
         #expect(args[6].value == SPOPTypedData(binary: []))
         #expect(args[7].value == .bool(true))
         #expect(args[8].value == .bool(false))
@@ -105,12 +107,13 @@ struct FrameDecoderTests {
         #expect(f.streamID == 542 && f.frameID == 1)
         let message = try #require(try SPOPMessageList(validating: f.payload).first { _ in true })
         #expect(message.nameString == "get-ip-reputation")
-        #expect(Array(message.arguments) == [
-            SPOPKVItem("ip", .ipv4(SPOPIPv4Address(193, 200, 227, 222))),
-            SPOPKVItem("host", SPOPTypedData(string: "domain.example.com")),
-            SPOPKVItem("authorization", .null),
-            SPOPKVItem("cookie", .null),
-        ])
+        #expect(
+            Array(message.arguments) == [
+                SPOPKVItem("ip", .ipv4(SPOPIPv4Address(193, 200, 227, 222))),
+                SPOPKVItem("host", SPOPTypedData(string: "domain.example.com")),
+                SPOPKVItem("authorization", .null),
+                SPOPKVItem("cookie", .null),
+            ])
     }
 
     @Test("a list of messages without frame header (several arguments, INT64 for a boolean)")
@@ -119,12 +122,13 @@ struct FrameDecoderTests {
         let messages = Array(list)
         #expect(messages.count == 1)
         #expect(messages[0].nameString == "solar_system_communication")
-        #expect(Array(messages[0].arguments) == [
-            SPOPKVItem("mercury", .ipv4(SPOPIPv4Address(192, 168, 1, 23))),
-            SPOPKVItem("venus", .int64(123_456_789)),
-            SPOPKVItem("earth", SPOPTypedData(string: "looks like a marble")),
-            SPOPKVItem("mars", .int64(1)),
-        ])
+        #expect(
+            Array(messages[0].arguments) == [
+                SPOPKVItem("mercury", .ipv4(SPOPIPv4Address(192, 168, 1, 23))),
+                SPOPKVItem("venus", .int64(123_456_789)),
+                SPOPKVItem("earth", SPOPTypedData(string: "looks like a marble")),
+                SPOPKVItem("mars", .int64(1)),
+            ])
     }
 
     @Test("empty NOTIFY (HAProxy 3.1/3.2) decodes to no messages")
@@ -144,9 +148,10 @@ struct FrameDecoderTests {
         #expect(try SPOPActionList(validating: empty.payload).count == 0)
         let session = try frame(hex: Vectors.ackSessionScore)
         #expect(session.streamID == 542)
-        #expect(Array(try SPOPActionList(validating: session.payload)) == [
-            SPOPAction(set: "ip_score", scope: .session, to: .int32(77))
-        ])
+        #expect(
+            Array(try SPOPActionList(validating: session.payload)) == [
+                SPOPAction(set: "ip_score", scope: .session, to: .int32(77))
+            ])
     }
 
     static let sevenActions: [SPOPAction] = [
@@ -170,7 +175,9 @@ struct FrameDecoderTests {
 
     @Test("several frames in one buffer, fed in every piece size")
     func stream() {
-        let all = [Vectors.hello26, Vectors.notify26, Vectors.notify34, Vectors.emptyNotify, Vectors.disconnects[0].hex]
+        let all = [
+            Vectors.hello26, Vectors.notify26, Vectors.notify34, Vectors.emptyNotify, Vectors.disconnects[0].hex,
+        ]
         let outcome = decodeAllWays(all.flatMap { hex($0) })
         #expect(outcome.frames.map(\.type) == [.haproxyHello, .notify, .notify, .notify, .haproxyDisconnect])
         #expect(outcome.error == nil && outcome.leftover == 0)
@@ -227,29 +234,33 @@ struct FrameDecoderTests {
         #expect(decode(bytes, maxFrameSize: 4096).error?.status == .frameTooBig)
     }
 
-    @Test("malformed payloads are typed errors with status 4", arguments: [
-        "09 636865636b2d726571 02 026970 06 7f0000",  // IPV4 cut short
-        "09 636865636b2d726571 02 026970 06 7f000001",  // 2 arguments announced, 1 present
-        "09 636865636b2d7265",  // name cut short
-        "09 636865636b2d726571",  // no argument count
-        "09 636865636b2d726571 01 ff",  // argument name length runs off
-        "09 636865636b2d726571 01 01 61 0a",  // reserved type 10
-        "09 636865636b2d726571 01 01 61 08 05 4142",  // string shorter than announced
-    ])
+    @Test(
+        "malformed payloads are typed errors with status 4",
+        arguments: [
+            "09 636865636b2d726571 02 026970 06 7f0000",  // IPV4 cut short
+            "09 636865636b2d726571 02 026970 06 7f000001",  // 2 arguments announced, 1 present
+            "09 636865636b2d7265",  // name cut short
+            "09 636865636b2d726571",  // no argument count
+            "09 636865636b2d726571 01 ff",  // argument name length runs off
+            "09 636865636b2d726571 01 01 61 0a",  // reserved type 10
+            "09 636865636b2d726571 01 01 61 08 05 4142",  // string shorter than announced
+        ])
     func malformedMessages(hex text: String) {
         let error = caught { try SPOPMessageList(validating: buffer(hex: text)) }
         #expect(error != nil)
         #expect(error?.status == .invalidFrame)
     }
 
-    @Test("malformed action lists", arguments: [
-        "01 02 02 05 73636f7265 02 2a",  // set-var with 2 arguments
-        "02 03 02 04 676f6e65",  // unset-var with 3 arguments
-        "03 02 02 04 676f6e65",  // unknown action
-        "01 03 05 05 73636f7265 02 2a",  // scope 5
-        "01 03 02 05 73636f7265",  // value missing
-        "01 03",  // cut short
-    ])
+    @Test(
+        "malformed action lists",
+        arguments: [
+            "01 02 02 05 73636f7265 02 2a",  // set-var with 2 arguments
+            "02 03 02 04 676f6e65",  // unset-var with 3 arguments
+            "03 02 02 04 676f6e65",  // unknown action
+            "01 03 05 05 73636f7265 02 2a",  // scope 5
+            "01 03 02 05 73636f7265",  // value missing
+            "01 03",  // cut short
+        ])
     func malformedActions(hex text: String) {
         #expect(caught { try SPOPActionList(validating: buffer(hex: text)) }?.status == .invalidFrame)
     }

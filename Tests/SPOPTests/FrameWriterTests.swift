@@ -44,7 +44,8 @@ struct FrameWriterTests {
     func otherAcks() {
         #expect(hexString(written { $0.writeSPOPAck(streamID: 2, frameID: 1) }) == hexString(hex(Vectors.ackEmpty)))
         let session = written {
-            $0.writeSPOPAck(streamID: 542, frameID: 1, actions: [SPOPAction(set: "ip_score", scope: .session, to: .int32(77))])
+            $0.writeSPOPAck(
+                streamID: 542, frameID: 1, actions: [SPOPAction(set: "ip_score", scope: .session, to: .int32(77))])
         }
         #expect(hexString(session) == hexString(hex(Vectors.ackSessionScore)))
     }
@@ -74,7 +75,8 @@ struct FrameWriterTests {
         out.writeSPOPAck(streamID: 1, frameID: 1)
         let before = out
         let mark = out.beginSPOPFrame(.ack, streamID: 3, frameID: 1)
-        out.writeSPOPSetVar(scope: .transaction, name: "big", value: SPOPTypedData(binary: Array(repeating: 0, count: 300)))
+        out.writeSPOPSetVar(
+            scope: .transaction, name: "big", value: SPOPTypedData(binary: Array(repeating: 0, count: 300)))
         #expect(out.finishSPOPFrame(mark) > 256)
         out.abandonSPOPFrame(mark)
         #expect(out == before)
@@ -83,13 +85,18 @@ struct FrameWriterTests {
     @Test("DISCONNECT frames with the spec's messages, byte for byte", arguments: Vectors.disconnects)
     func disconnects(hex text: String, type: UInt8, status: UInt32) throws {
         let frameType = try #require(SPOPFrameType(rawValue: type))
-        let bytes = written { $0.writeSPOPDisconnect(SPOPDisconnect(status: SPOPStatus(rawValue: status)), type: frameType) }
+        let bytes = written {
+            $0.writeSPOPDisconnect(SPOPDisconnect(status: SPOPStatus(rawValue: status)), type: frameType)
+        }
         #expect(hexString(bytes) == text)
     }
 
     @Test("DISCONNECT messages are cut to 255 bytes")
     func longMessage() throws {
-        let bytes = written { $0.writeSPOPDisconnect(SPOPDisconnect(status: SPOPStatus(rawValue: 200), message: String(repeating: "x", count: 400))) }
+        let bytes = written {
+            $0.writeSPOPDisconnect(
+                SPOPDisconnect(status: SPOPStatus(rawValue: 200), message: String(repeating: "x", count: 400)))
+        }
         let f = try frame(hex: hexString(bytes))
         let disconnect = try SPOPDisconnect(payload: f.payload)
         #expect(disconnect.status.rawValue == 200)
@@ -122,7 +129,8 @@ struct FrameWriterTests {
             #expect(hexString(written { $0.writeSPOPFrame(f) }) == hexString(hex(text)))
             // Re-encoding the decoded messages gives the same payload.
             let messages = try SPOPMessageList(validating: f.payload)
-            let rebuilt = SPOPMessageList(Array(messages).map { SPOPMessage(name: $0.name, arguments: SPOPKVList(Array($0.arguments))) })
+            let rebuilt = SPOPMessageList(
+                Array(messages).map { SPOPMessage(name: $0.name, arguments: SPOPKVList(Array($0.arguments))) })
             #expect(rebuilt.bytes == f.payload)
         }
     }
@@ -164,8 +172,14 @@ func randomValue(_ rng: inout SplitMix64) -> SPOPTypedData {
     case 5: return .uint64(rng.next())
     case 6: return .ipv4(SPOPIPv4Address(rawValue: UInt32(truncatingIfNeeded: rng.next())))
     case 7: return .ipv6(SPOPIPv6Address(high: rng.next(), low: rng.next()))
-    case 8: return .string(ByteBuffer(bytes: (0..<Int.random(in: 0...40, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }))
-    default: return .binary(ByteBuffer(bytes: (0..<Int.random(in: 0...300, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }))
+    case 8:
+        return .string(
+            ByteBuffer(
+                bytes: (0..<Int.random(in: 0...40, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }))
+    default:
+        return .binary(
+            ByteBuffer(
+                bytes: (0..<Int.random(in: 0...300, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }))
     }
 }
 

@@ -19,9 +19,12 @@ struct FuzzTests {
         var rng = SplitMix64(seed: 0xC0FFEE)
         for _ in 0..<40 {
             let messages = SPOPMessageList((0..<Int.random(in: 0...3, using: &rng)).map { _ in randomMessage(&rng) })
-            frames.append(written {
-                $0.writeSPOPFrame(SPOPFrame(type: .notify, streamID: randomID(&rng), frameID: randomID(&rng), payload: messages.bytes))
-            })
+            frames.append(
+                written {
+                    $0.writeSPOPFrame(
+                        SPOPFrame(
+                            type: .notify, streamID: randomID(&rng), frameID: randomID(&rng), payload: messages.bytes))
+                })
         }
         for _ in 0..<10 {
             let actions = (0..<Int.random(in: 0...6, using: &rng)).map { i in
@@ -29,11 +32,13 @@ struct FuzzTests {
                     ? SPOPAction(unset: "v\(i)", scope: SPOPVarScope.allCases.randomElement(using: &rng)!)
                     : SPOPAction(set: "v\(i)", scope: .transaction, to: randomValue(&rng))
             }
-            frames.append(written { $0.writeSPOPAck(streamID: randomID(&rng), frameID: randomID(&rng), actions: actions) })
+            frames.append(
+                written { $0.writeSPOPAck(streamID: randomID(&rng), frameID: randomID(&rng), actions: actions) })
         }
         let (fragments, _) = ConnectionStateMachineTests.fragmented(bodySize: 600, cuts: [100, 250, 500])
         frames.append(fragments)
-        frames.append(written { $0.writeSPOPFrame(SPOPFrame(type: .unset, flags: [.fin, .abort], streamID: 9, frameID: 1)) })
+        frames.append(
+            written { $0.writeSPOPFrame(SPOPFrame(type: .unset, flags: [.fin, .abort], streamID: 9, frameID: 1)) })
         return frames
     }
 
@@ -50,7 +55,10 @@ struct FuzzTests {
                     .randomElement(using: &rng)!
             case 2:  // insert bytes
                 let i = Int.random(in: 0...out.count, using: &rng)
-                out.insert(contentsOf: (0..<Int.random(in: 1...8, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }, at: i)
+                out.insert(
+                    contentsOf: (0..<Int.random(in: 1...8, using: &rng)).map { _ in
+                        UInt8.random(in: 0...255, using: &rng)
+                    }, at: i)
             case 3 where !out.isEmpty:  // delete a range
                 let i = Int.random(in: 0..<out.count, using: &rng)
                 out.removeSubrange(i..<min(out.count, i + Int.random(in: 1...16, using: &rng)))
@@ -107,25 +115,31 @@ struct FuzzTests {
         func check(_ error: SPOPError?) {
             if let error { #expect(error.status == .invalidFrame, "\(error) for \(hexString(input))") }
         }
-        check(caught {
-            let list = try SPOPMessageList(validating: payload)
-            var count = 0
-            for message in list {
-                count += 1
-                #expect(Array(message.arguments).count == message.arguments.count)
-            }
-            #expect(count == list.count)
-        })
-        check(caught {
-            let list = try SPOPKVList(validating: payload)
-            #expect(Array(list).count == list.count)
-        })
-        check(caught {
-            let list = try SPOPActionList(validating: payload)
-            #expect(Array(list).count == list.count)
-        })
+        check(
+            caught {
+                let list = try SPOPMessageList(validating: payload)
+                var count = 0
+                for message in list {
+                    count += 1
+                    #expect(Array(message.arguments).count == message.arguments.count)
+                }
+                #expect(count == list.count)
+            })
+        check(
+            caught {
+                let list = try SPOPKVList(validating: payload)
+                #expect(Array(list).count == list.count)
+            })
+        check(
+            caught {
+                let list = try SPOPActionList(validating: payload)
+                #expect(Array(list).count == list.count)
+            })
         check(caught { try SPOPHAProxyHello(payload: payload) })
-        check(caught { try SPOPAgentHello(payload: payload) }.flatMap { $0.code == .versionNotFound || $0.code == .maxFrameSizeNotFound ? nil : $0 })
+        check(
+            caught { try SPOPAgentHello(payload: payload) }.flatMap {
+                $0.code == .versionNotFound || $0.code == .maxFrameSizeNotFound ? nil : $0
+            })
         check(caught { try SPOPDisconnect(payload: payload) })
     }
 
@@ -158,7 +172,8 @@ struct FuzzTests {
         var decoded = 0
         for n in 0..<30_000 {
             let input = Self.mutate(corpus[n % corpus.count], corpus, &rng)
-            decoded += Self.exerciseDecoder(input, maxFrameSize: [256, 4096, 16380].randomElement(using: &rng)!, step: n % 8 == 0 ? 5 : 0)
+            decoded += Self.exerciseDecoder(
+                input, maxFrameSize: [256, 4096, 16380].randomElement(using: &rng)!, step: n % 8 == 0 ? 5 : 0)
             Self.exerciseMachine(input, established: n % 4 != 0, &rng)
         }
         // The mutations must leave many inputs decodable, or the parsers were barely reached.

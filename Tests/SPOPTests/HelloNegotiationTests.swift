@@ -4,7 +4,9 @@ import Testing
 
 @Suite("HELLO negotiation")
 struct HelloNegotiationTests {
-    func negotiate(_ hello: SPOPHAProxyHello, _ configuration: SPOPConfiguration = SPOPConfiguration()) -> Result<SPOPAgentHello, SPOPError> {
+    func negotiate(_ hello: SPOPHAProxyHello, _ configuration: SPOPConfiguration = SPOPConfiguration()) -> Result<
+        SPOPAgentHello, SPOPError
+    > {
         do throws(SPOPError) {
             return .success(try SPOPAgentHello(negotiating: hello, configuration: configuration))
         } catch {
@@ -20,7 +22,9 @@ struct HelloNegotiationTests {
     @Test("HAProxy 2.6: version 2.0, its size, pipelining; fragmentation announced; async only if configured")
     func haproxy26() throws {
         let hello = try SPOPHAProxyHello(payload: try frame(hex: Vectors.hello26).payload)
-        #expect(try negotiate(hello).get() == SPOPAgentHello(version: "2.0", maxFrameSize: 16380, capabilities: [.pipelining, .fragmentation]))
+        #expect(
+            try negotiate(hello).get()
+                == SPOPAgentHello(version: "2.0", maxFrameSize: 16380, capabilities: [.pipelining, .fragmentation]))
         let withAsync = SPOPConfiguration(capabilities: [.pipelining, .fragmentation, .async])
         #expect(try negotiate(hello, withAsync).get().capabilities == [.pipelining, .fragmentation, .async])
         let bare = SPOPConfiguration(capabilities: [])
@@ -40,10 +44,12 @@ struct HelloNegotiationTests {
         #expect(try negotiate(hello).get() == SPOPAgentHello(maxFrameSize: 16380, capabilities: [.fragmentation]))
     }
 
-    @Test("max-frame-size is the smaller of both, at least 256", arguments: [
-        (4096, 16380, 4096), (65532, 16380, 16380), (16380, 300, 300), (16380, 100, 256), (256, 16380, 256),
-        (UInt32.max, 65536, 65536),
-    ] as [(UInt32, Int, UInt32)])
+    @Test(
+        "max-frame-size is the smaller of both, at least 256",
+        arguments: [
+            (4096, 16380, 4096), (65532, 16380, 16380), (16380, 300, 300), (16380, 100, 256), (256, 16380, 256),
+            (UInt32.max, 65536, 65536),
+        ] as [(UInt32, Int, UInt32)])
     func maxFrameSize(theirs: UInt32, ours: Int, expected: UInt32) throws {
         let result = negotiate(SPOPHAProxyHello(maxFrameSize: theirs), SPOPConfiguration(maxFrameSize: ours))
         #expect(try result.get().maxFrameSize == expected)
@@ -60,11 +66,14 @@ struct HelloNegotiationTests {
         #expect(status(SPOPHAProxyHello()) == nil)
     }
 
-    @Test("versions: a comma-separated list of MAJOR.MINOR, spaces allowed", arguments: [
-        ("2.0", true), (" 2.0 ", true), ("1.0,2.0", true), ("1.0, 2.0", true), ("2.0,3.0", true), ("2.00", true),
-        ("1.0", false), ("2", false), ("2.", false), (".0", false), ("2.0.1", false), ("2.1", false), ("v2.0", false),
-        ("", false), ("2 .0", false), ("2.1000", false), ("3.0", false),
-    ])
+    @Test(
+        "versions: a comma-separated list of MAJOR.MINOR, spaces allowed",
+        arguments: [
+            ("2.0", true), (" 2.0 ", true), ("1.0,2.0", true), ("1.0, 2.0", true), ("2.0,3.0", true), ("2.00", true),
+            ("1.0", false), ("2", false), ("2.", false), (".0", false), ("2.0.1", false), ("2.1", false),
+            ("v2.0", false),
+            ("", false), ("2 .0", false), ("2.1000", false), ("3.0", false),
+        ])
     func versions(list: String, accepted: Bool) {
         #expect(status(SPOPHAProxyHello(supportedVersions: list)) == (accepted ? nil : .unsupportedVersion))
     }
@@ -86,7 +95,9 @@ struct HelloNegotiationTests {
         #expect(status(negative) == .badMaxFrameSize)
         let huge = try hello([versions, SPOPKVItem("max-frame-size", .uint64(.max)), capabilities])
         #expect(try negotiate(huge).get().maxFrameSize == 16380)
-        let stringSize = try hello([versions, SPOPKVItem("max-frame-size", SPOPTypedData(string: "4096")), capabilities])
+        let stringSize = try hello([
+            versions, SPOPKVItem("max-frame-size", SPOPTypedData(string: "4096")), capabilities,
+        ])
         #expect(status(stringSize) == .maxFrameSizeNotFound)
         let binaryVersion = try hello([
             SPOPKVItem("supported-versions", SPOPTypedData(binary: Array("2.0".utf8))),
@@ -108,18 +119,21 @@ struct HelloNegotiationTests {
         #expect(caught { try SPOPHAProxyHello(payload: buffer(hex: "01 61 0c")) }?.status == .invalidFrame)
     }
 
-    @Test("capabilities lists", arguments: [
-        ("pipelining,async", [.pipelining, .async]), ("pipelining, async", [.pipelining, .async]),
-        (" pipelining ,foo,async ", [.pipelining, .async]), ("", []), ("PIPELINING", []),
-        ("fragmentation", [.fragmentation]), (",,pipelining,", [.pipelining]), ("pipe lining", [.pipelining]),
-    ] as [(String, SPOPCapabilities)])
+    @Test(
+        "capabilities lists",
+        arguments: [
+            ("pipelining,async", [.pipelining, .async]), ("pipelining, async", [.pipelining, .async]),
+            (" pipelining ,foo,async ", [.pipelining, .async]), ("", []), ("PIPELINING", []),
+            ("fragmentation", [.fragmentation]), (",,pipelining,", [.pipelining]), ("pipe lining", [.pipelining]),
+        ] as [(String, SPOPCapabilities)])
     func capabilities(list: String, expected: SPOPCapabilities) {
         #expect(SPOPCapabilities(parsing: list) == expected)
     }
 
     @Test("capabilities are written in a fixed order")
     func capabilitiesText() {
-        #expect(SPOPCapabilities([.async, .pipelining, .fragmentation]).description == "pipelining,fragmentation,async")
+        #expect(
+            SPOPCapabilities([.async, .pipelining, .fragmentation]).description == "pipelining,fragmentation,async")
         #expect(SPOPCapabilities().description == "")
     }
 }

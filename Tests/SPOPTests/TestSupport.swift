@@ -22,8 +22,10 @@ func buffer(hex text: String) -> ByteBuffer { ByteBuffer(bytes: hex(text)) }
 
 /// Lowercase hex of the readable bytes.
 func hexString(_ buffer: ByteBuffer) -> String {
-    buffer.readableBytesView.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
-        .joined()
+    buffer.readableBytesView.map {
+        String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16)
+    }
+    .joined()
 }
 
 func hexString(_ bytes: [UInt8]) -> String { hexString(ByteBuffer(bytes: bytes)) }
@@ -52,7 +54,9 @@ struct DecodeOutcome: Equatable, CustomStringConvertible {
 }
 
 /// Feeds `bytes` to a decoder `step` bytes at a time (all at once when 0), decoding after every piece.
-func decode(_ bytes: [UInt8], maxFrameSize: Int = SPOPConfiguration.defaultMaxFrameSize, step: Int = 0) -> DecodeOutcome {
+func decode(
+    _ bytes: [UInt8], maxFrameSize: Int = SPOPConfiguration.defaultMaxFrameSize, step: Int = 0
+) -> DecodeOutcome {
     let decoder = SPOPFrameDecoder(maxFrameSize: maxFrameSize)
     var buffer = ByteBuffer()
     var frames: [SPOPFrame] = []
@@ -120,7 +124,8 @@ func runAllWays(
     let whole = run(&machine, bytes)
     for step in [1, 5, 100] {
         var other = SPOPConnectionStateMachine(configuration: configuration)
-        #expect(run(&other, bytes, step: step) == whole, "fed \(step) byte(s) at a time", sourceLocation: sourceLocation)
+        #expect(
+            run(&other, bytes, step: step) == whole, "fed \(step) byte(s) at a time", sourceLocation: sourceLocation)
     }
     return whole
 }

@@ -68,8 +68,16 @@ struct VarintTests {
 
     @Test("a truncated varint throws and consumes nothing")
     func truncated() {
-        #expect(caught { var b = buffer(hex: "f0"); return try b.readSPOPVarint() } == SPOPError(.truncatedVarint))
-        #expect(caught { var b = ByteBuffer(); return try b.readSPOPVarint() } == SPOPError(.truncatedVarint))
+        #expect(
+            caught {
+                var b = buffer(hex: "f0")
+                return try b.readSPOPVarint()
+            } == SPOPError(.truncatedVarint))
+        #expect(
+            caught {
+                var b = ByteBuffer()
+                return try b.readSPOPVarint()
+            } == SPOPError(.truncatedVarint))
         for (_, encoded) in Self.vectors where encoded.count > 2 {
             let bytes = hex(encoded)
             for cut in 1..<bytes.count {
