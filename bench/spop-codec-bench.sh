@@ -6,9 +6,10 @@
 # nanoseconds and frames per second per core for each step and for both together. The goal of issue 4 is
 # at least 1 million NOTIFY+ACK per second per core.
 #
-# Usage: bench/spop-codec-bench.sh [--seconds S] [--rounds N] [--pin CPU]
+# Usage: bench/spop-codec-bench.sh [--seconds S] [--rounds N] [--iterations N] [--pin CPU]
 #   --seconds S  length of one measured round per row (default 1)
 #   --rounds N   rounds per row; the best is reported (default 3)
+#   --iterations N  run each row exactly N times instead (for profilers and allocation counters)
 #   --pin CPU    run pinned to this CPU with taskset
 # Environment: SPOP_BENCH_BIN=path skips the build and runs that binary.
 set -Eeuo pipefail
@@ -21,7 +22,7 @@ args=()
 pin=""
 while [ $# -gt 0 ]; do
     case "$1" in
-        --seconds|--rounds) args+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
+        --seconds|--rounds|--iterations) args+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
         --pin) pin="${2:?--pin needs a CPU number}"; shift 2 ;;
         -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;

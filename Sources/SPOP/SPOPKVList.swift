@@ -33,6 +33,7 @@ public struct SPOPKVList: Sequence, Sendable, Hashable {
     /// Reads `count` items from `buffer`, validating each; the list's bytes are consumed. On error the
     /// reader index is left where it was.
     public init(reading count: Int, from buffer: inout ByteBuffer) throws(SPOPError) {
+        precondition(count >= 0, "a list has a non-negative number of items")
         let length = try buffer.withUnsafeReadableBytes { (raw) throws(SPOPError) -> Int in
             var scanner = SPOPWireScanner(raw)
             try scanner.skipKVItems(count)

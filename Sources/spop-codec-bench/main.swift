@@ -3,7 +3,9 @@
 // five arguments: IPV4, INT64, two STRINGs, a BINARY header block); the ACK sets five variables of mixed
 // types, as the agent benchmark's handler does. Single-threaded: the numbers are per core.
 //
-// Usage: spop-codec-bench [--seconds S] [--rounds N]
+// Usage: spop-codec-bench [--seconds S] [--rounds N] [--iterations N]
+// --iterations runs each row exactly N times after a short warm-up instead of for a duration (for
+// profilers and allocation counters: run it with two counts and compare).
 
 import NIOCore
 import SPOP
@@ -18,6 +20,7 @@ import SPOP
 struct Options {
     var seconds = 1.0
     var rounds = 3
+    var iterations: Int? = nil
 
     init(_ arguments: [String]) {
         var rest = arguments[...]
@@ -25,8 +28,9 @@ struct Options {
             switch option {
             case "--seconds": seconds = Double(rest.popFirst() ?? "") ?? seconds
             case "--rounds": rounds = max(1, Int(rest.popFirst() ?? "") ?? rounds)
+            case "--iterations": iterations = max(1, Int(rest.popFirst() ?? "") ?? 1)
             case "-h", "--help":
-                print("usage: spop-codec-bench [--seconds S] [--rounds N]")
+                print("usage: spop-codec-bench [--seconds S] [--rounds N] [--iterations N]")
                 exit(0)
             default:
                 print("unknown option \(option)")
@@ -132,6 +136,14 @@ func measure(_ options: Options, _ body: () -> UInt64) -> (nanoseconds: Double, 
     var best = Double.infinity
     var checksum: UInt64 = 0
     let clock = ContinuousClock()
+    for _ in 0..<100 { checksum &+= body() }  // warm-up
+    if let count = options.iterations {
+        let start = clock.now
+        for _ in 0..<count { checksum &+= body() }
+        let elapsed = clock.now - start
+        let ns = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+        return (ns / Double(count), checksum)
+    }
     for _ in 0..<10_000 { checksum &+= body() }  // warm-up
     for _ in 0..<options.rounds {
         var iterations = 0
@@ -192,7 +204,11 @@ func runBenchmark() {
     _ = encodeAckDirect(&ackBytes, streamID: 4242, frameID: 1)
     print("SPOP codec, one core: NOTIFY \(notify.readableBytes) bytes (1 message, 5 args),", terminator: " ")
     print("ACK \(ackBytes.readableBytes) bytes (5 set-var)")
-    print("best of \(options.rounds) rounds of \(options.seconds) s")
+    if let count = options.iterations {
+        print("\(count) iterations per row")
+    } else {
+        print("best of \(options.rounds) rounds of \(options.seconds) s")
+    }
     print("")
     let nameWidth = rows.map(\.0.count).max()!
     func pad(_ s: String, _ width: Int, left: Bool = false) -> String {
