@@ -84,33 +84,6 @@ struct SPOPWireWriter {
     }
 }
 
-extension SPOPTypedData {
-    /// The number of bytes `writeSPOPTypedData` writes for this value.
-    @inlinable
-    public var encodedLength: Int {
-        switch self {
-        case .null, .bool: return 1
-        case .int32(let v): return 1 + SPOPVarint.encodedLength(of: UInt64(bitPattern: Int64(v)))
-        case .uint32(let v): return 1 + SPOPVarint.encodedLength(of: UInt64(v))
-        case .int64(let v): return 1 + SPOPVarint.encodedLength(of: UInt64(bitPattern: v))
-        case .uint64(let v): return 1 + SPOPVarint.encodedLength(of: v)
-        case .ipv4: return 5
-        case .ipv6: return 17
-        case .string(let b), .binary(let b):
-            return 1 + SPOPVarint.encodedLength(of: UInt64(b.readableBytes)) + b.readableBytes
-        }
-    }
-
-    /// The value of an INT32's varint: normally the sign-extended 64-bit pattern, a zero-extended 32-bit
-    /// pattern accepted too; nil if neither fits.
-    @inlinable
-    static func int32(wire raw: UInt64) -> Int32? {
-        if let v = Int32(exactly: Int64(bitPattern: raw)) { return v }
-        if let v = UInt32(exactly: raw) { return Int32(bitPattern: v) }
-        return nil
-    }
-}
-
 /// Calls `body` with the contiguous bytes of `bytes` (copied into an array only for a collection that
 /// has no contiguous storage).
 @inlinable
