@@ -59,15 +59,7 @@ public struct SPOPActionList: Sequence, Sendable, Hashable {
     /// Validates all of `payload`'s readable bytes as a list of actions. Unlike HAProxy, which stops
     /// silently at the first bad action, this rejects the whole list with `invalidAction`.
     public init(validating payload: ByteBuffer) throws(SPOPError) {
-        count = try payload.withUnsafeReadableBytes { (raw) throws(SPOPError) -> Int in
-            var scanner = SPOPWireScanner(raw)
-            var count = 0
-            while !scanner.isAtEnd {
-                try scanner.skipAction()
-                count += 1
-            }
-            return count
-        }
+        count = try countSPOPItems(in: payload) { (scanner) throws(SPOPError) in try scanner.skipAction() }
         bytes = payload
     }
 

@@ -8,25 +8,22 @@ extension ByteBuffer {
     @discardableResult
     @inlinable
     public mutating func writeSPOPBytes(_ bytes: some Collection<UInt8>) -> Int {
-        withContiguousBytes(bytes) { source in
-            writeWithUnsafeMutableBytes(minimumWritableBytes: SPOPVarint.maxLength + source.count) {
-                var out = SPOPWireWriter($0)
-                out.lengthPrefixed(source)
-                return out.index
-            }
-        }
+        withContiguousBytes(bytes) { writeSPOPBytes(raw: $0) }
     }
 
     /// Writes a varint length and the readable bytes of `bytes`; returns the number of bytes written.
     @discardableResult
     @inlinable
     public mutating func writeSPOPBytes(_ bytes: ByteBuffer) -> Int {
-        bytes.withUnsafeReadableBytes { source in
-            writeWithUnsafeMutableBytes(minimumWritableBytes: SPOPVarint.maxLength + source.count) {
-                var out = SPOPWireWriter($0)
-                out.lengthPrefixed(source)
-                return out.index
-            }
+        bytes.withUnsafeReadableBytes { writeSPOPBytes(raw: $0) }
+    }
+
+    @inlinable
+    mutating func writeSPOPBytes(raw source: UnsafeRawBufferPointer) -> Int {
+        writeWithUnsafeMutableBytes(minimumWritableBytes: SPOPVarint.maxLength + source.count) {
+            var out = SPOPWireWriter($0)
+            out.lengthPrefixed(source)
+            return out.index
         }
     }
 

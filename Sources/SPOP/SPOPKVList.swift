@@ -44,15 +44,7 @@ public struct SPOPKVList: Sequence, Sendable, Hashable {
 
     /// The list made of all of `payload`'s readable bytes (HELLO and DISCONNECT payloads).
     public init(validating payload: ByteBuffer) throws(SPOPError) {
-        let count = try payload.withUnsafeReadableBytes { (raw) throws(SPOPError) -> Int in
-            var scanner = SPOPWireScanner(raw)
-            var count = 0
-            while !scanner.isAtEnd {
-                try scanner.skipKVItems(1)
-                count += 1
-            }
-            return count
-        }
+        let count = try countSPOPItems(in: payload) { (scanner) throws(SPOPError) in try scanner.skipKVItems(1) }
         self.init(trusted: payload, count: count)
     }
 
@@ -65,14 +57,7 @@ public struct SPOPKVList: Sequence, Sendable, Hashable {
 
     /// Builds a list by encoding `items`.
     public init(_ items: some Sequence<SPOPKVItem>) {
-        var buffer = ByteBuffer()
-        var count = 0
-        for item in items {
-            buffer.writeSPOPKVItem(item)
-            count += 1
-        }
-        bytes = buffer
-        self.count = count
+        (bytes, count) = encodeSPOPItems(items) { $0.writeSPOPKVItem($1) }
     }
 
     public var underestimatedCount: Int { count }

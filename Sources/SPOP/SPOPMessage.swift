@@ -33,28 +33,13 @@ public struct SPOPMessageList: Sequence, Sendable, Hashable {
 
     /// Validates all of `payload`'s readable bytes as a list of messages.
     public init(validating payload: ByteBuffer) throws(SPOPError) {
-        count = try payload.withUnsafeReadableBytes { (raw) throws(SPOPError) -> Int in
-            var scanner = SPOPWireScanner(raw)
-            var count = 0
-            while !scanner.isAtEnd {
-                _ = try scanner.skipMessage()
-                count += 1
-            }
-            return count
-        }
+        count = try countSPOPItems(in: payload) { (scanner) throws(SPOPError) in _ = try scanner.skipMessage() }
         bytes = payload
     }
 
     /// Builds a list by encoding `messages`.
     public init(_ messages: some Sequence<SPOPMessage>) {
-        var buffer = ByteBuffer()
-        var count = 0
-        for message in messages {
-            buffer.writeSPOPMessage(message)
-            count += 1
-        }
-        bytes = buffer
-        self.count = count
+        (bytes, count) = encodeSPOPItems(messages) { $0.writeSPOPMessage($1) }
     }
 
     /// Reads one message known to be valid: only finds where its parts end.

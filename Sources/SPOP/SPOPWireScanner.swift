@@ -1,3 +1,5 @@
+import NIOCore
+
 // Validation of encoded payloads straight on the bytes: no slices, no reference counting. The ByteBuffer
 // readers build values; these only check the structure and find where items end, so a list can be
 // validated once when a frame arrives and decoded later without checks.
@@ -106,5 +108,22 @@ struct SPOPWireScanner {
         default:
             throw SPOPError(.invalidAction)
         }
+    }
+}
+
+/// Validates all of `payload`'s readable bytes as a sequence of items that `skipItem` steps over; returns
+/// their number.
+@inlinable
+func countSPOPItems(
+    in payload: ByteBuffer, skipItem: (inout SPOPWireScanner) throws(SPOPError) -> Void
+) throws(SPOPError) -> Int {
+    try payload.withUnsafeReadableBytes { (raw) throws(SPOPError) -> Int in
+        var scanner = SPOPWireScanner(raw)
+        var count = 0
+        while !scanner.isAtEnd {
+            try skipItem(&scanner)
+            count += 1
+        }
+        return count
     }
 }

@@ -91,3 +91,16 @@ func withContiguousBytes<R>(_ bytes: some Collection<UInt8>, _ body: (UnsafeRawB
     if let result = bytes.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) { return result }
     return Array(bytes).withUnsafeBytes(body)
 }
+
+/// Encodes `items` one after the other into a new buffer; returns it and the number of items.
+func encodeSPOPItems<Item>(
+    _ items: some Sequence<Item>, _ write: (inout ByteBuffer, Item) -> Void
+) -> (bytes: ByteBuffer, count: Int) {
+    var buffer = ByteBuffer()
+    var count = 0
+    for item in items {
+        write(&buffer, item)
+        count += 1
+    }
+    return (buffer, count)
+}

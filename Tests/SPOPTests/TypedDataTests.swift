@@ -143,43 +143,21 @@ struct TypedDataTests {
 
 @Suite("IP addresses")
 struct IPAddressTests {
-    @Test("IPv4 text")
+    @Test("IPv4 wire value, bytes and log text")
     func ipv4() {
-        #expect(SPOPIPv4Address("127.0.0.1") == SPOPIPv4Address(rawValue: 0x7F00_0001))
-        #expect(SPOPIPv4Address("255.255.255.255")?.rawValue == .max)
-        #expect(SPOPIPv4Address(10, 1, 2, 3).description == "10.1.2.3")
+        #expect(SPOPIPv4Address(127, 0, 0, 1) == SPOPIPv4Address(rawValue: 0x7F00_0001))
         #expect(SPOPIPv4Address(10, 1, 2, 3).bytes == [10, 1, 2, 3])
-        for bad in ["", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1..2.3", "a.b.c.d", "1.2.3.4 ", ".1.2.3"] {
-            #expect(SPOPIPv4Address(bad) == nil, "\(bad)")
-        }
+        #expect(SPOPIPv4Address(10, 1, 2, 3).description == "10.1.2.3")
+        #expect(SPOPIPv4Address(rawValue: .max).description == "255.255.255.255")
     }
 
-    /// Text in, text out as glibc's inet_pton/inet_ntop give them.
-    static let ipv6Vectors: [(String, String)] = [
-        ("::1", "::1"), ("::2", "::2"), ("::", "::"), ("::1.2.3.4", "::1.2.3.4"), ("::ffff:1.2.3.4", "::ffff:1.2.3.4"),
-        ("::ffff:0:1.2.3.4", "::ffff:0:102:304"), ("1::", "1::"), ("1:0:0:2:0:0:0:3", "1:0:0:2::3"),
-        ("0:0:1::", "0:0:1::"), ("::0.0.1.2", "::102"), ("1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0"),
-        ("1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"), ("2001:DB8::A:0:0:1", "2001:db8::a:0:0:1"),
-        ("fe80:0:0:0:0:0:0:1", "fe80::1"), ("1:0:0:1:0:0:1:1", "1::1:0:0:1:1"),
-    ]
-
-    @Test("IPv6 text as inet_pton/inet_ntop", arguments: ipv6Vectors)
-    func ipv6(input: String, output: String) throws {
-        let address = try #require(SPOPIPv6Address(input))
-        #expect(address.description == output)
-        #expect(SPOPIPv6Address(output) == address)
-        #expect(SPOPIPv6Address(bytes: address.bytes) == address)
-        #expect(SPOPIPv6Address(groups: address.groups) == address)
-    }
-
-    @Test("bad IPv6 text")
-    func badIPv6() {
-        for bad in [
-            "", ":", ":1", "1:", "1:2:3:4:5:6:7:8::", "::1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7", "1::2::3", "12345::",
-            "g::", "1:2:3:4:5:6:7:8:9", "::1.2.3", "1.2.3.4", ":::", "1:2:3:4:5:6:7:1.2.3.4",
-        ] {
-            #expect(SPOPIPv6Address(bad) == nil, "\(bad)")
-        }
+    @Test("IPv6 wire value, bytes and log text")
+    func ipv6() throws {
+        let bytes: [UInt8] = [0x20, 0x01, 0x0D, 0xB8] + Array(repeating: 0, count: 10) + [0xAB, 0xCD]
+        let address = try #require(SPOPIPv6Address(bytes: bytes))
+        #expect(address == SPOPIPv6Address(high: 0x2001_0DB8_0000_0000, low: 0xABCD))
+        #expect(address.bytes == bytes)
+        #expect(address.description == "2001:db8:0:0:0:0:0:abcd")
         #expect(SPOPIPv6Address(bytes: [1, 2, 3]) == nil)
     }
 }
