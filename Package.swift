@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tidegate", targets: ["tidegate"]),
+        .executable(name: "spop-codec-bench", targets: ["spop-codec-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -70,6 +71,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // HAProxy's SPOP (SPOE offload protocol) as a pure codec: varints, typed data, frames, HELLO negotiation,
+        // and the per-connection protocol state machine. No sockets.
+        .target(
+            name: "SPOP",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        // Codec micro-benchmark: decode a NOTIFY and encode an ACK in a loop (bench/spop-codec-bench.sh).
+        .executableTarget(
+            name: "spop-codec-bench",
+            dependencies: ["SPOP", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "tidegate",
             dependencies: [
@@ -89,6 +103,11 @@ let package = Package(
             name: "TidegateCoreTests",
             dependencies: ["TidegateCore", "TidegateConfig", "TidegateHTTP"],
             exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SPOPTests",
+            dependencies: ["SPOP", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TidegateLuaTests", dependencies: ["TidegateLua"], swiftSettings: swiftSettings),
