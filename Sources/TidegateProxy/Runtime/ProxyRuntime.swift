@@ -33,12 +33,15 @@ public final class ProxyRuntime: Sendable {
 
     /// The Lua engine, when the configuration loads scripts.
     public let lua: LuaEngine?
+    /// The sections as the Lua API lists them (`core.proxies`); the server starts their `ProxyControl`.
+    public let catalog: ProxyCatalog
 
     public init(
         frontends: [FrontendRuntime], backends: [BackendRuntime], tuning: Tuning, maxConnections: Int,
-        lua: LuaEngine? = nil
+        lua: LuaEngine? = nil, catalog: ProxyCatalog = ProxyCatalog(proxies: [])
     ) {
         self.lua = lua
+        self.catalog = catalog
         self.frontends = frontends
         self.backends = backends
         self.serverCount = backends.reduce(0) { $0 + $1.backend.servers.count }
