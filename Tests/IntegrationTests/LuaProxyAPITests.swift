@@ -80,7 +80,7 @@ struct LuaProxyAPITests {
         }
     }
 
-    static func start() async throws -> Setup {
+    static func start(loader: String = "lua-load-per-thread") async throws -> Setup {
         let servers = try await TestHTTPServer.start(count: 2)
         let scratch = try ScratchDirectory()
         let mapPath = try scratch.write("hosts.map", "a.example be_a\n")
@@ -89,7 +89,7 @@ struct LuaProxyAPITests {
         let port = try FreePort.next()
         let adminPort = try FreePort.next()
         let config = TestConfig.make(
-            global: ["nbthread 2", "lua-load-per-thread \(scriptPath) \(mapPath) \(aclPath)"],
+            global: ["nbthread 2", "\(loader) \(scriptPath) \(mapPath) \(aclPath)"],
             """
             frontend fe
                 bind 127.0.0.1:\(port)
@@ -121,9 +121,11 @@ struct LuaProxyAPITests {
         return Setup(tidegate: tidegate, port: port, adminPort: adminPort, servers: servers)
     }
 
-    @Test("core.backends lists the backends and their servers, from the script body on")
-    func listing() async throws {
-        let setup = try await Self.start()
+    @Test(
+        "core.backends lists the backends and their servers, from the script body on",
+        arguments: ["lua-load-per-thread", "lua-load"])
+    func listing(loader: String) async throws {
+        let setup = try await Self.start(loader: loader)
         defer { setup.tidegate.stop() }
         #expect(try await setup.admin("list") == "be(http):s1=1,s2=1;other(tcp):t1=7")
         let atLoad = try await setup.get("/at_load")
@@ -141,9 +143,11 @@ struct LuaProxyAPITests {
         }
     }
 
-    @Test("set_maint sends every request to the other server; set_ready brings the server back")
-    func maintenance() async throws {
-        let setup = try await Self.start()
+    @Test(
+        "set_maint sends every request to the other server; set_ready brings the server back",
+        arguments: ["lua-load-per-thread", "lua-load"])
+    func maintenance(loader: String) async throws {
+        let setup = try await Self.start(loader: loader)
         defer { setup.tidegate.stop() }
         #expect(try await setup.servedBy(4) == ["s1", "s2"])
         _ = try await setup.admin("maint")

@@ -17,7 +17,8 @@ import TidegateLuaAPI
             end
             return names(core.proxies) .. " | " .. names(core.frontends) .. " | " .. names(core.backends)
             """)
-        #expect(listing == "be=backend both=proxy fe=frontend | both=proxy fe=frontend | be=backend both=proxy fe=backend")
+        #expect(
+            listing == "be=backend both=proxy fe=frontend | both=proxy fe=frontend | be=backend both=proxy fe=backend")
         let fields = try harness.string(
             """
             local be = core.backends.be
@@ -68,8 +69,9 @@ import TidegateLuaAPI
         #expect(harness.s1.weight == 0 && !harness.s1.isUsable)
         #expect(harness.s1.maxConnections == 12)
         #expect(harness.staticBackend.servers[0].weight == 0)
-        #expect(try harness.error("core.backends.be.servers.s1:set_weight()")?.hasSuffix(
-            "bad argument #2 to 'set_weight' (string expected, got no value)") == true)
+        #expect(
+            try harness.error("core.backends.be.servers.s1:set_weight()")?.hasSuffix(
+                "bad argument #2 to 'set_weight' (string expected, got no value)") == true)
     }
 
     @Test func administrativeStatesChangeWhatTheBalancerMayPick() throws {
@@ -125,10 +127,12 @@ import TidegateLuaAPI
         #expect(try harness.string("return core.frontends.fe:get_stats().status") == "STOP")
         #expect(harness.catalog.proxies[1].runState == .stopped)
         let notRunning = try ProxyHarness(attachControl: false)
-        #expect(try notRunning.error("core.frontends.fe:pause()")?.hasSuffix(
-            "'pause': the proxy is not running yet (not available in the body or init context)") == true)
-        #expect(try notRunning.error("core.backends.be.servers.s1:set_addr('127.0.0.2')")?.contains(
-            "'set_addr': changing a server's address at run time is not supported by Tidegate") == true)
+        #expect(
+            try notRunning.error("core.frontends.fe:pause()")?.hasSuffix(
+                "'pause': the proxy is not running yet (not available in the body or init context)") == true)
+        #expect(
+            try notRunning.error("core.backends.be.servers.s1:set_addr('127.0.0.2')")?.contains(
+                "'set_addr': changing a server's address at run time is not supported by Tidegate") == true)
     }
 
     @Test func statsTables() throws {

@@ -47,10 +47,12 @@ import TidegateLuaAPI
         variables.set("x", to: .sint(42))
         variables.set("s", to: .string("text"))
         let harness = try ProxyHarness(variables: variables)
-        #expect(try harness.run("return core.get_var('proc.x'), core.get_var('proc.s'), core.get_var('proc.none')")
-            == [42, "text", .nil])
-        #expect(try harness.error("core.get_var('txn.x')")?.hasSuffix(
-            "'get_var': Only 'proc.' scope allowed to be retrieved in 'core.get_var()'.") == true)
+        #expect(
+            try harness.run("return core.get_var('proc.x'), core.get_var('proc.s'), core.get_var('proc.none')")
+                == [42, "text", .nil])
+        #expect(
+            try harness.error("core.get_var('txn.x')")?.hasSuffix(
+                "'get_var': Only 'proc.' scope allowed to be retrieved in 'core.get_var()'.") == true)
         #expect(try harness.error("core.get_var()")?.hasSuffix("'get_var' needs 1 arguments") == true)
         variables.set("x", to: .sint(43))
         #expect(try harness.run("return core.get_var('proc.x')") == [43])
@@ -92,12 +94,21 @@ import TidegateLuaAPI
 
     @Test func unknownFilesAndBadArguments() throws {
         let harness = try ProxyHarness()
-        #expect(try harness.error("core.add_acl('nope.lst', 'k')")?.hasSuffix("'add_acl': unknown acl file 'nope.lst'") == true)
-        #expect(try harness.error("core.del_acl('nope.lst', 'k')")?.hasSuffix("'del_acl': unknown acl file 'nope.lst'") == true)
-        #expect(try harness.error("core.set_map('nope.map', 'k', 'v')")?.hasSuffix("'set_map': unknown map file 'nope.map'") == true)
-        #expect(try harness.error("core.del_map('nope.map', 'k')")?.hasSuffix("'del_map': unknown acl file 'nope.map'") == true)
+        #expect(
+            try harness.error("core.add_acl('nope.lst', 'k')")?.hasSuffix("'add_acl': unknown acl file 'nope.lst'")
+                == true)
+        #expect(
+            try harness.error("core.del_acl('nope.lst', 'k')")?.hasSuffix("'del_acl': unknown acl file 'nope.lst'")
+                == true)
+        #expect(
+            try harness.error("core.set_map('nope.map', 'k', 'v')")?.hasSuffix("'set_map': unknown map file 'nope.map'")
+                == true)
+        #expect(
+            try harness.error("core.del_map('nope.map', 'k')")?.hasSuffix("'del_map': unknown acl file 'nope.map'")
+                == true)
         #expect(try harness.error("core.set_map('nope.map', 'k')")?.hasSuffix("'set_map' needs 3 arguments") == true)
-        #expect(try harness.error("core.add_acl('nope.lst', {})")?.hasSuffix(
-            "bad argument #2 to 'add_acl' (string expected, got table)") == true)
+        #expect(
+            try harness.error("core.add_acl('nope.lst', {})")?.hasSuffix(
+                "bad argument #2 to 'add_acl' (string expected, got table)") == true)
     }
 }

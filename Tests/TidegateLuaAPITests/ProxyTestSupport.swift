@@ -13,7 +13,9 @@ final class ProxyHarness {
         var calls: [String] = []
         var current = 3
 
-        func setPaused(_ paused: Bool, frontend: ProxyDescriptor) { calls.append("\(paused ? "pause" : "resume") \(frontend.name)") }
+        func setPaused(_ paused: Bool, frontend: ProxyDescriptor) {
+            calls.append("\(paused ? "pause" : "resume") \(frontend.name)")
+        }
         func stop(frontend: ProxyDescriptor) { calls.append("stop \(frontend.name)") }
         func shutdownStreams(using servers: [Server]) {
             calls.append("shutdown " + servers.map(\.name).joined(separator: ","))
@@ -27,7 +29,8 @@ final class ProxyHarness {
     let backend: Backend
     let staticBackend: Backend
 
-    init(attachControl: Bool = true, files: MapFileCache = MapFileCache(), baseDirectory: String? = nil,
+    init(
+        attachControl: Bool = true, files: MapFileCache = MapFileCache(), baseDirectory: String? = nil,
         variables: ProcessVariables = ProcessVariables()
     ) throws {
         func server(_ index: Int, _ name: String, backend: String, weight: Int, maxconn: Int = 0, backup: Bool = false)
@@ -48,7 +51,8 @@ final class ProxyHarness {
         self.staticBackend = Backend(
             index: 1, name: "both", servers: [server(0, "t1", backend: "both", weight: 4)],
             algorithm: .staticRoundRobin, hashType: HashType(), allBackups: false)
-        let feBackend = Backend(index: 2, name: "fe", servers: [], algorithm: .roundRobin, hashType: HashType(), allBackups: false)
+        let feBackend = Backend(
+            index: 2, name: "fe", servers: [], algorithm: .roundRobin, hashType: HashType(), allBackups: false)
         self.catalog = ProxyCatalog(proxies: [
             ProxyDescriptor(
                 uuid: 1, name: "fe", capabilities: .frontend, mode: .http, backend: nil,

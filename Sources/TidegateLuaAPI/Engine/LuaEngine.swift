@@ -102,7 +102,8 @@ public final class LuaEngine: @unchecked Sendable {
             try LuaProxyBindings.register(in: state, core: &core, catalog: catalog)
             LuaProcessData.install(
                 into: &core, variables: processVariables, files: environment.files,
-                baseDirectory: environment.baseDirectory, options: LuaAPIOptions(booleanSamples: configuration.booleanSamples))
+                baseDirectory: environment.baseDirectory,
+                options: LuaAPIOptions(booleanSamples: configuration.booleanSamples))
             try state.setGlobal("core", module: core)
             try CoreModule.installRegex(in: state)
             try LuaAppletBindings.register(in: state)

@@ -63,7 +63,8 @@ public enum LuaProcessData {
             let arguments = LuaArguments(values, function: function)
             let name = String(decoding: try arguments.string(0).prefix { $0 != 0 }, as: UTF8.self)
             let key = String(decoding: try arguments.string(1).prefix { $0 != 0 }, as: UTF8.self)
-            let value = values.count > 2 ? String(decoding: try arguments.string(2).prefix { $0 != 0 }, as: UTF8.self) : nil
+            let value =
+                values.count > 2 ? String(decoding: try arguments.string(2).prefix { $0 != 0 }, as: UTF8.self) : nil
             var references = files.loadedReferences(path: name)
             if references.isEmpty {
                 references = files.loadedReferences(

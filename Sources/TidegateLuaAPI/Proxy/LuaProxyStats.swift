@@ -22,7 +22,9 @@ enum LuaProxyStats {
         let active = backend.usableActiveCount
         let backups = backend.usableBackupCount
         // The weight of the servers that take traffic: the active ones, else the backups.
-        let usedWeight = servers.lazy.filter { $0.isUsable && $0.isBackup == (active == 0) }.reduce(0) { $0 + $1.weight }
+        let usedWeight = servers.lazy.filter { $0.isUsable && $0.isBackup == (active == 0) }.reduce(0) {
+            $0 + $1.weight
+        }
         let current = servers.reduce(0) { $0 + $1.currentConnections }
         let total = servers.reduce(0) { $0 + $1.totalConnections }
         var table = identity(descriptor, server: "BACKEND", sid: 0, type: .backend)

@@ -23,14 +23,16 @@ struct ServerRuntimeChangesTests {
         #expect(server.weight == 100)
         #expect(server.changeWeight("", dynamicWeights: true) == "Require <weight> or <weight%>.")
         #expect(server.changeWeight("abc", dynamicWeights: true) == "Empty weight string empty or preceded by garbage")
-        #expect(server.changeWeight("257", dynamicWeights: true)
-            == "Absolute weight can only be between 0 and 256 inclusive.")
+        #expect(
+            server.changeWeight("257", dynamicWeights: true)
+                == "Absolute weight can only be between 0 and 256 inclusive.")
         #expect(server.changeWeight("-1%", dynamicWeights: true) == "Relative weight must be positive.")
         #expect(server.changeWeight("5x", dynamicWeights: true) == "Trailing garbage in weight string")
         #expect(server.weight == 100)
         // Static algorithms: only 0 and the configured weight.
-        #expect(server.changeWeight("7", dynamicWeights: false)
-            == "Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.")
+        #expect(
+            server.changeWeight("7", dynamicWeights: false)
+                == "Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.")
         #expect(server.changeWeight("0%", dynamicWeights: false) == nil)
         #expect(server.weight == 0)
         #expect(server.isDraining && !server.isUsable)
