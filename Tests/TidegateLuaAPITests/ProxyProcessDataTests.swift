@@ -94,21 +94,18 @@ import TidegateLuaAPI
 
     @Test func unknownFilesAndBadArguments() throws {
         let harness = try ProxyHarness()
-        #expect(
-            try harness.error("core.add_acl('nope.lst', 'k')")?.hasSuffix("'add_acl': unknown acl file 'nope.lst'")
-                == true)
-        #expect(
-            try harness.error("core.del_acl('nope.lst', 'k')")?.hasSuffix("'del_acl': unknown acl file 'nope.lst'")
-                == true)
-        #expect(
-            try harness.error("core.set_map('nope.map', 'k', 'v')")?.hasSuffix("'set_map': unknown map file 'nope.map'")
-                == true)
-        #expect(
-            try harness.error("core.del_map('nope.map', 'k')")?.hasSuffix("'del_map': unknown acl file 'nope.map'")
-                == true)
-        #expect(try harness.error("core.set_map('nope.map', 'k')")?.hasSuffix("'set_map' needs 3 arguments") == true)
-        #expect(
-            try harness.error("core.add_acl('nope.lst', {})")?.hasSuffix(
-                "bad argument #2 to 'add_acl' (string expected, got table)") == true)
+        let cases = [
+            ("core.add_acl('nope.lst', 'k')", "'add_acl': unknown acl file 'nope.lst'"),
+            ("core.del_acl('nope.lst', 'k')", "'del_acl': unknown acl file 'nope.lst'"),
+            ("core.set_map('nope.map', 'k', 'v')", "'set_map': unknown map file 'nope.map'"),
+            // HAProxy's message says "acl" for del_map.
+            ("core.del_map('nope.map', 'k')", "'del_map': unknown acl file 'nope.map'"),
+            ("core.set_map('nope.map', 'k')", "'set_map' needs 3 arguments"),
+            ("core.add_acl('nope.lst', {})", "bad argument #2 to 'add_acl' (string expected, got table)"),
+        ]
+        for (call, message) in cases {
+            let error = try harness.error(call)
+            #expect(error?.hasSuffix(message) == true, "\(call): \(String(describing: error))")
+        }
     }
 }
