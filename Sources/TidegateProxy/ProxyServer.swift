@@ -46,6 +46,7 @@ public final class ProxyServer: Sendable {
             contexts.append(LoopContext(eventLoop: eventLoop, index: index, runtime: plan.runtime))
         }
         let loops = LoopDirectory(contexts)
+        plan.runtime.catalog.attach(RuntimeControl(runtime: plan.runtime, listeners: listeners, loops: loops))
         if let lua = plan.runtime.lua {
             do {
                 try lua.runInit()

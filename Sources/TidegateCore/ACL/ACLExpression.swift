@@ -7,13 +7,20 @@ public struct ACLExpression: Sendable {
     final class Storage: Sendable {
         let expression: SampleExpression
         let method: PatternMatchMethod
+        /// The patterns of an ACL without `-f` file (they never change).
         let patterns: PatternList
+        /// The patterns of an ACL with `-f` files, following the files' run-time changes (`core.add_acl`...).
+        let live: LivePatternIndex<PatternSet>?
         let warnings: [String]
 
-        init(expression: SampleExpression, method: PatternMatchMethod, patterns: PatternList, warnings: [String]) {
+        init(
+            expression: SampleExpression, method: PatternMatchMethod, patterns: PatternList,
+            live: LivePatternIndex<PatternSet>?, warnings: [String]
+        ) {
             self.expression = expression
             self.method = method
             self.patterns = patterns
+            self.live = live
             self.warnings = warnings
         }
 
@@ -31,19 +38,33 @@ public struct ACLExpression: Sendable {
                     return matched
                 }
             default:
-                if patterns.isEmpty { return false }
-                let type = method.sampleType
-                expression.forEachValue(in: context) { sample in
-                    if sample.type == type {
-                        matched = patterns.match(sample) != nil
-                    } else if let cast = sample.converted(to: type) {
-                        matched = patterns.match(cast) != nil
-                    }
-                    return matched
-                }
+                if let live { return matches(live.current.list, in: context) }
+                return matches(patterns, in: context)
             }
             return matched
         }
+
+        private func matches(_ patterns: PatternList, in context: SampleContext) -> Bool {
+            if patterns.isEmpty { return false }
+            var matched = false
+            let type = method.sampleType
+            expression.forEachValue(in: context) { sample in
+                if sample.type == type {
+                    matched = patterns.match(sample) != nil
+                } else if let cast = sample.converted(to: type) {
+                    matched = patterns.match(cast) != nil
+                }
+                return matched
+            }
+            return matched
+        }
+    }
+
+    /// The patterns compiled from one version of an ACL's files.
+    final class PatternSet: Sendable {
+        let list: PatternList
+
+        init(_ list: PatternList) { self.list = list }
     }
 
     let storage: Storage
@@ -135,29 +156,34 @@ public struct ACLExpression: Sendable {
             )
         }
 
-        var patterns = PatternList(method: method)
-        var count = 0
+        var inline: [(text: String, ignoreCase: Bool)] = []
         var operatorWord = "eq"
         for word in words[index...] {
             if method == .int || method == .len, ["eq", "ge", "gt", "le", "lt"].contains(word) {
                 operatorWord = word
                 continue
             }
-            try patterns.add(
-                ACLExpression.applyOperator(operatorWord, to: word, method: method), ignoreCase: ignoreCase,
-                index: count)
-            count += 1
+            inline.append((try ACLExpression.applyOperator(operatorWord, to: word, method: method), ignoreCase))
         }
+        var references: [PatternReference] = []
         for file in files {
-            let loaded = try environment.files.file(path: file.path, asMap: file.asMap)
-            for entry in loaded.entries {
-                do {
-                    try patterns.add(entry.key, ignoreCase: file.ignoreCase, index: count)
-                } catch {
-                    throw SampleCompileError(error.code, "\(loaded.path):\(entry.line): \(error.message)")
-                }
-                count += 1
+            references.append(try environment.files.reference(path: file.path, asMap: file.asMap))
+        }
+        let fileOptions = zip(references, files).map { (file: $0.file, ignoreCase: $1.ignoreCase) }
+        let inlinePatterns = inline
+        let patterns: PatternList
+        var live: LivePatternIndex<PatternSet>?
+        if references.isEmpty {
+            patterns = try ACLExpression.compilePatterns(
+                method: method, inline: inline, files: [], entries: [], strict: true)
+        } else {
+            let index = try LivePatternIndex(references: references) { entries, strict throws(SampleCompileError) in
+                PatternSet(
+                    try ACLExpression.compilePatterns(
+                        method: method, inline: inlinePatterns, files: fileOptions, entries: entries, strict: strict))
             }
+            patterns = index.initial.list
+            live = index
         }
 
         var warnings: [String] = []
@@ -167,7 +193,33 @@ public struct ACLExpression: Sendable {
                     + "add '--' if intended, or use '-m found' to test for existence"
             )
         }
-        storage = Storage(expression: expression, method: method, patterns: patterns, warnings: warnings)
+        storage = Storage(expression: expression, method: method, patterns: patterns, live: live, warnings: warnings)
+    }
+
+    /// The patterns of the ACL's words, then those of its files' `entries` (in `files` order). A file entry that
+    /// does not compile throws when `strict`, and is skipped otherwise.
+    private static func compilePatterns(
+        method: PatternMatchMethod, inline: [(text: String, ignoreCase: Bool)],
+        files: [(file: MapFile, ignoreCase: Bool)], entries: [[MapFile.Entry]], strict: Bool
+    ) throws(SampleCompileError) -> PatternList {
+        var patterns = PatternList(method: method)
+        var count = 0
+        for pattern in inline {
+            try patterns.add(pattern.text, ignoreCase: pattern.ignoreCase, index: count)
+            count += 1
+        }
+        for (file, fileEntries) in zip(files, entries) {
+            for entry in fileEntries {
+                do {
+                    try patterns.add(entry.key, ignoreCase: file.ignoreCase, index: count)
+                } catch {
+                    guard strict else { continue }
+                    throw SampleCompileError(error.code, "\(file.file.path):\(entry.line): \(error.message)")
+                }
+                count += 1
+            }
+        }
+        return patterns
     }
 
     /// Rewrites an integer pattern under `eq ge gt le lt` into a range.

@@ -14,6 +14,10 @@ public enum ServerSelection: Sendable {
 public struct BalancerState: Sendable {
     /// Rotates leastconn's tie-breaking start position.
     private var cursor = 0
+    /// The server weights `roundRobinOrder` was computed for: `roundrobin` follows weight changes made at run
+    /// time by recomputing its order on each loop (all loops compute the same one).
+    private var roundRobinWeights: [Int] = []
+    private var roundRobinOrder: [Int] = []
 
     public init(serverCount: Int) {}
 
@@ -71,9 +75,9 @@ public struct BalancerState: Sendable {
 
     /// Round robin over the backend's shared weighted order, skipping servers that cannot take the
     /// stream now; the shared position moves past what was skipped, so the others keep their share.
-    private func roundRobin(_ backend: Backend, _ filter: CandidateFilter) -> ServerSelection {
+    private mutating func roundRobin(_ backend: Backend, _ filter: CandidateFilter) -> ServerSelection {
         let servers = backend.servers
-        let order = backend.roundRobinOrder
+        let order = backend.algorithm == .roundRobin ? currentRoundRobinOrder(backend) : backend.roundRobinOrder
         guard !order.isEmpty else { return .unavailable }
         let start = backend.takeRoundRobinPositions()
         let count = UInt(order.count)
@@ -88,6 +92,26 @@ public struct BalancerState: Sendable {
             }
         }
         return sawCandidate ? .allFull : .unavailable
+    }
+
+    /// The weighted order for the servers' current weights: the backend's (configured weights) until a weight
+    /// changes, then recomputed here. `static-rr` keeps the configured order (its weights can only become 0).
+    private mutating func currentRoundRobinOrder(_ backend: Backend) -> [Int] {
+        let servers = backend.servers
+        var changed = roundRobinWeights.count != servers.count
+        if !changed {
+            for i in servers.indices where servers[i].weight != roundRobinWeights[i] {
+                changed = true
+                break
+            }
+        }
+        if changed {
+            roundRobinWeights = servers.map(\.weight)
+            roundRobinOrder =
+                roundRobinWeights == servers.map(\.initialWeight)
+                ? backend.roundRobinOrder : Backend.smoothWeightedOrder(weights: roundRobinWeights)
+        }
+        return roundRobinOrder
     }
 
     private mutating func leastConnections(_ servers: [Server], _ filter: CandidateFilter) -> ServerSelection {

@@ -1,7 +1,8 @@
 import Synchronization
 
 /// Loaded map and pattern files by path, so that every converter and ACL using the same file
-/// shares one copy (and one compiled index per match method).
+/// shares one copy (one `PatternReference`, so one set of run-time changes) and one compiled index
+/// per match method.
 public final class MapFileCache: Sendable {
     private struct Key: Hashable {
         var path: String
@@ -15,7 +16,7 @@ public final class MapFileCache: Sendable {
     }
 
     private struct State {
-        var files: [Key: MapFile] = [:]
+        var references: [Key: PatternReference] = [:]
         var matchers: [MatcherKey: MapMatcher] = [:]
     }
 
@@ -26,15 +27,28 @@ public final class MapFileCache: Sendable {
     /// The cache used by `SampleCompileEnvironment.standard`.
     public static let shared = MapFileCache()
 
-    /// The file at `path`, read on first use.
-    public func file(path: String, asMap: Bool) throws(SampleCompileError) -> MapFile {
+    /// The file at `path` with its run-time changes, read on first use.
+    public func reference(path: String, asMap: Bool) throws(SampleCompileError) -> PatternReference {
         let key = Key(path: path, asMap: asMap)
-        if let cached = state.withLock({ $0.files[key] }) { return cached }
-        let loaded = try MapFile.load(path: path, asMap: asMap)
+        if let cached = state.withLock({ $0.references[key] }) { return cached }
+        let loaded = PatternReference(file: try MapFile.load(path: path, asMap: asMap), isMap: asMap)
         return state.withLock { state in
-            if let raced = state.files[key] { return raced }
-            state.files[key] = loaded
+            if let raced = state.references[key] { return raced }
+            state.references[key] = loaded
             return loaded
+        }
+    }
+
+    /// The file at `path` as read, on first use.
+    public func file(path: String, asMap: Bool) throws(SampleCompileError) -> MapFile {
+        try reference(path: path, asMap: asMap).file
+    }
+
+    /// The references already loaded for `path` (as a map, as a pattern list, or both): the files the
+    /// configuration uses, which `core.set_map` and friends may change. Never reads a file.
+    public func loadedReferences(path: String) -> [PatternReference] {
+        state.withLock { state in
+            [true, false].compactMap { state.references[Key(path: path, asMap: $0)] }
         }
     }
 
@@ -44,8 +58,7 @@ public final class MapFileCache: Sendable {
     {
         let key = MatcherKey(path: path, method: method, output: output)
         if let cached = state.withLock({ $0.matchers[key] }) { return cached }
-        let file = try file(path: path, asMap: true)
-        let built = try MapMatcher(file: file, method: method, output: output)
+        let built = try MapMatcher(reference: try reference(path: path, asMap: true), method: method, output: output)
         return state.withLock { state in
             if let raced = state.matchers[key] { return raced }
             state.matchers[key] = built

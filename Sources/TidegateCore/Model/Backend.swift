@@ -72,4 +72,34 @@ public final class Backend: Sendable {
     }
 
     public func server(named name: String) -> Server? { servers.first { $0.name == name } }
+
+    /// Usable active servers (HAProxy's `srv_act`).
+    public var usableActiveCount: Int { servers.lazy.filter { !$0.isBackup && $0.isUsable }.count }
+    /// Usable backup servers (HAProxy's `srv_bck`).
+    public var usableBackupCount: Int { servers.lazy.filter { $0.isBackup && $0.isUsable }.count }
+
+    /// Whether server weights may change to any value at run time (HAProxy's `BE_LB_PROP_DYN`): static
+    /// algorithms (`static-rr`, map-based hashing) only take 0 or the configured weight.
+    public var hasDynamicWeights: Bool {
+        switch algorithm {
+        case .staticRoundRobin: false
+        case .source, .uri, .urlParameter, .header: hashType.method == .consistent
+        case .roundRobin, .leastConnections, .first, .random: true
+        }
+    }
+
+    /// Wakes as many queued streams as the usable servers have free slots (all of them when one has no
+    /// `maxconn`): call after a server became usable again or got a higher `maxconn`.
+    public func serverCapacityChanged() {
+        var free = 0
+        for server in servers where server.isUsable {
+            let limit = server.maxConnections
+            if limit == 0 {
+                free = .max
+                break
+            }
+            free += max(0, limit - server.currentConnections)
+        }
+        for _ in 0..<min(free, queue.count) { queue.slotReleased() }
+    }
 }

@@ -1,9 +1,21 @@
 import NIOCore
 import Synchronization
 
-/// One upstream server of a backend. Shared by every event loop: its counters are atomics, its
-/// identity is immutable. Health checks and the runtime API (later issues) flip `isUp`/`isAdminDown`.
+/// One upstream server of a backend. Shared by every event loop: its counters and run-time state are atomics, its
+/// identity is immutable. The Lua API (`Server` class) changes its weight, `maxconn` and state (maintenance,
+/// drain, forced operational state); health checks (a later issue) will flip its operational state.
 public final class Server: Sendable {
+    /// The operational state (HAProxy's `srv->cur_state`): what health checks decide, or what `check_force_*`
+    /// forces from Lua.
+    public enum OperationalState: UInt8, Sendable {
+        /// Down: no traffic (HAProxy's STOPPED).
+        case stopped = 0
+        /// Up and taking traffic (RUNNING).
+        case running = 1
+        /// Up but taking no new load-balanced traffic (STOPPING, shown as NOLB).
+        case stopping = 2
+    }
+
     /// Position of the server among all servers of the process (index into per-loop pools).
     public let globalIndex: Int
     /// HAProxy's `puid`: 1-based id inside its backend unless set with `id`.
@@ -15,17 +27,20 @@ public final class Server: Sendable {
     /// The address as written in the configuration (`host:port`).
     public let addressText: String
     public let isBackup: Bool
-    /// Most concurrent streams sent to this server; 0 means no limit.
-    public let maxConnections: Int
-    /// The configured weight (0-256).
+    /// The configured weight (0-256), HAProxy's `iweight`.
     public let initialWeight: Int
 
     private let weightStorage: Atomic<Int>
-    private let adminDown: Atomic<Bool>
-    private let operationalUp: Atomic<Bool>
+    private let maxConnectionsStorage: Atomic<Int>
+    /// The operational state (low bits) and the administrative flags, in one word: `isUsable` reads both at once.
+    private let status: Atomic<UInt8>
     private let current: Atomic<Int>
     private let total: Atomic<Int>
     private let highest: Atomic<Int>
+
+    private static let stateMask: UInt8 = 0b11
+    private static let maintenanceFlag: UInt8 = 1 << 2
+    private static let drainFlag: UInt8 = 1 << 3
 
     public init(
         globalIndex: Int, id: Int, name: String, backendName: String, address: SocketAddress,
@@ -38,33 +53,72 @@ public final class Server: Sendable {
         self.address = address
         self.addressText = addressText
         self.initialWeight = weight
-        self.maxConnections = maxConnections
         self.isBackup = isBackup
         self.weightStorage = Atomic(weight)
-        self.adminDown = Atomic(disabled)
-        self.operationalUp = Atomic(true)
+        self.maxConnectionsStorage = Atomic(max(0, maxConnections))
+        self.status = Atomic(OperationalState.running.rawValue | (disabled ? Self.maintenanceFlag : 0))
         self.current = Atomic(0)
         self.total = Atomic(0)
         self.highest = Atomic(0)
     }
 
-    /// Current effective weight.
+    /// Current weight (HAProxy's user weight, `uweight`).
     public var weight: Int {
         get { weightStorage.load(ordering: .relaxed) }
     }
 
     public func setWeight(_ weight: Int) { weightStorage.store(max(0, min(256, weight)), ordering: .relaxed) }
 
-    /// Put in or out of maintenance (HAProxy's `disabled` / `set server state maint`).
-    public func setAdminDown(_ down: Bool) { adminDown.store(down, ordering: .relaxed) }
-    public var isAdminDown: Bool { adminDown.load(ordering: .relaxed) }
+    /// Most concurrent streams sent to this server; 0 means no limit. Changed at run time with
+    /// `setMaxConnections`.
+    public var maxConnections: Int { maxConnectionsStorage.load(ordering: .relaxed) }
 
-    /// Operational state from health checks (always up until checks exist).
-    public func setUp(_ up: Bool) { operationalUp.store(up, ordering: .relaxed) }
-    public var isUp: Bool { operationalUp.load(ordering: .relaxed) && !isAdminDown }
+    public func setMaxConnections(_ value: Int) { maxConnectionsStorage.store(max(0, value), ordering: .relaxed) }
 
-    /// Whether the balancer may pick this server at all.
-    public var isUsable: Bool { isUp && weight > 0 }
+    /// Put in or out of maintenance (HAProxy's `disabled`, `set_maint()`/`set_ready()`).
+    public func setAdminDown(_ down: Bool) { updateStatus(Self.maintenanceFlag, set: down) }
+    public var isAdminDown: Bool { status.load(ordering: .relaxed) & Self.maintenanceFlag != 0 }
+
+    /// Put in or out of drain (HAProxy's `set_drain()`): no new load-balanced traffic, streams in progress go on.
+    public func setDrain(_ drain: Bool) { updateStatus(Self.drainFlag, set: drain) }
+    /// Whether the drain flag is set (`setDrain`).
+    public var hasDrainFlag: Bool { status.load(ordering: .relaxed) & Self.drainFlag != 0 }
+    /// HAProxy's `server_is_draining`: drain flag set or weight 0.
+    public var isDraining: Bool { hasDrainFlag || weight == 0 }
+
+    /// The operational state (always `running` until health checks exist, unless forced).
+    public var operationalState: OperationalState {
+        OperationalState(rawValue: status.load(ordering: .relaxed) & Self.stateMask) ?? .stopped
+    }
+
+    public func setOperationalState(_ state: OperationalState) {
+        var value = status.load(ordering: .relaxed)
+        while true {
+            let (exchanged, original) = status.compareExchange(
+                expected: value, desired: (value & ~Self.stateMask) | state.rawValue, ordering: .relaxed)
+            if exchanged { return }
+            value = original
+        }
+    }
+
+    /// Operational state from health checks: up is `running`, down `stopped`.
+    public func setUp(_ up: Bool) { setOperationalState(up ? .running : .stopped) }
+    /// Running and not in maintenance.
+    public var isUp: Bool {
+        status.load(ordering: .relaxed) & (Self.stateMask | Self.maintenanceFlag) == OperationalState.running.rawValue
+    }
+
+    /// Whether the balancer may pick this server at all (HAProxy's `srv_currently_usable`): running, neither in
+    /// maintenance nor draining, weight above 0.
+    public var isUsable: Bool { status.load(ordering: .relaxed) == OperationalState.running.rawValue && weight > 0 }
+
+    private func updateStatus(_ flag: UInt8, set: Bool) {
+        if set {
+            status.bitwiseOr(flag, ordering: .relaxed)
+        } else {
+            status.bitwiseAnd(~flag, ordering: .relaxed)
+        }
+    }
 
     /// Streams currently assigned to the server.
     public var currentConnections: Int { current.load(ordering: .relaxed) }
@@ -74,16 +128,20 @@ public final class Server: Sendable {
     public var maxSeenConnections: Int { highest.load(ordering: .relaxed) }
 
     /// Whether another stream may be assigned without exceeding `maxconn`.
-    public var hasFreeSlot: Bool { maxConnections == 0 || currentConnections < maxConnections }
+    public var hasFreeSlot: Bool {
+        let limit = maxConnections
+        return limit == 0 || currentConnections < limit
+    }
 
     /// Takes a slot if one is free; false when the server is at `maxconn`.
     public func tryAcquireSlot() -> Bool {
-        if maxConnections == 0 {
+        let limit = maxConnections
+        if limit == 0 {
             recordAcquired(current.wrappingAdd(1, ordering: .relaxed).newValue)
             return true
         }
         var value = current.load(ordering: .relaxed)
-        while value < maxConnections {
+        while value < limit {
             let (exchanged, original) = current.compareExchange(
                 expected: value, desired: value + 1, ordering: .relaxed)
             if exchanged {

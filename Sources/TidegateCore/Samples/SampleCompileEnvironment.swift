@@ -25,7 +25,12 @@ public struct SampleCompileEnvironment: Sendable {
 
     /// `path` made absolute against `baseDirectory`.
     func resolve(path: String) -> String {
-        guard let base = baseDirectory, !path.hasPrefix("/") else { return path }
+        Self.resolve(path, against: baseDirectory)
+    }
+
+    /// A relative `path` made absolute against `base` (unchanged without a base).
+    public static func resolve(_ path: String, against base: String?) -> String {
+        guard let base, !path.hasPrefix("/") else { return path }
         return base.hasSuffix("/") ? base + path : base + "/" + path
     }
 }

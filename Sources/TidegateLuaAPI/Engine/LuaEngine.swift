@@ -39,9 +39,13 @@ public final class LuaEngine: @unchecked Sendable {
     /// Creates the states and loads the scripts.
     /// - Parameters:
     ///   - loopCount: the number of event loops (HAProxy's nbthread).
-    ///   - environment: the sample keywords Lua's `txn.f`/`txn.c` expose.
+    ///   - environment: the sample keywords Lua's `txn.f`/`txn.c` expose, and the pattern files `Map.new` and
+    ///     `core.set_map`... share with the configuration.
+    ///   - catalog: the proxies listed in `core.proxies`, `core.frontends` and `core.backends`.
+    ///   - processVariables: the `proc.` variables `core.get_var` reads.
     public init(
         configuration: LuaEngineConfiguration, loopCount: Int, environment: SampleCompileEnvironment,
+        catalog: ProxyCatalog = ProxyCatalog(proxies: []), processVariables: ProcessVariables = .shared,
         log: @escaping LuaLogSink
     ) throws(LuaEngineError) {
         self.configuration = configuration
@@ -53,7 +57,9 @@ public final class LuaEngine: @unchecked Sendable {
         let threadScripts = configuration.scripts.filter(\.perThread)
         var shared: LuaStateBox?
         if !sharedScripts.isEmpty {
-            let box = try Self.makeState(thread: 0, shared: true, configuration: configuration, environment: environment, log: log)
+            let box = try Self.makeState(
+                thread: 0, shared: true, configuration: configuration, environment: environment, catalog: catalog,
+                processVariables: processVariables, log: log)
             try Self.load(sharedScripts, into: box)
             shared = box
         }
@@ -61,7 +67,8 @@ public final class LuaEngine: @unchecked Sendable {
         if !threadScripts.isEmpty {
             for index in 0..<max(loopCount, 1) {
                 let box = try Self.makeState(
-                    thread: index + 1, shared: false, configuration: configuration, environment: environment, log: log)
+                    thread: index + 1, shared: false, configuration: configuration, environment: environment,
+                    catalog: catalog, processVariables: processVariables, log: log)
                 try Self.load(threadScripts, into: box)
                 perThread.append(box)
             }
@@ -82,7 +89,7 @@ public final class LuaEngine: @unchecked Sendable {
 
     private static func makeState(
         thread: Int, shared: Bool, configuration: LuaEngineConfiguration, environment: SampleCompileEnvironment,
-        log: @escaping LuaLogSink
+        catalog: ProxyCatalog, processVariables: ProcessVariables, log: @escaping LuaLogSink
     ) throws(LuaEngineError) -> LuaStateBox {
         do {
             let state = try LuaState(maxMemory: configuration.maxMemory)
@@ -90,12 +97,18 @@ public final class LuaEngine: @unchecked Sendable {
             var core = try CoreModule.make(for: state, environment: CoreEnvironment(thread: thread, log: log))
             box.registrations.install(into: &core)
             LuaEngineCore.install(into: &core, box: box)
+            let ioOptions = LuaIOOptions(mapBaseDirectory: environment.baseDirectory, mapFiles: environment.files)
             try LuaIOBindings.register(
-                in: state, core: &core, options: LuaIOOptions(),
+                in: state, core: &core, options: ioOptions,
                 objectCreated: { [unowned(unsafe) box] handle in
                     // Sockets, clients and queues made for a transaction end with it; the others live with the state.
                     box.current?.objects.append((box.state, handle))
                 })
+            try LuaProxyBindings.register(in: state, core: &core, catalog: catalog)
+            LuaProcessData.install(
+                into: &core, variables: processVariables, files: environment.files,
+                baseDirectory: environment.baseDirectory,
+                options: LuaAPIOptions(booleanSamples: configuration.booleanSamples))
             try state.setGlobal("core", module: core)
             try CoreModule.installRegex(in: state)
             try LuaAppletBindings.register(in: state)

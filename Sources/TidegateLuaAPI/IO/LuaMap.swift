@@ -39,10 +39,8 @@ final class LuaMap {
         guard let method = self.supportedMethods[number] else {
             throw LuaIOError("'new' doesn't support this match mode.")
         }
-        var path = String(decoding: fileBytes.prefix { $0 != 0 }, as: UTF8.self)
-        if let base = options.mapBaseDirectory, !path.hasPrefix("/") {
-            path = base.hasSuffix("/") ? base + path : base + "/" + path
-        }
+        let path = SampleCompileEnvironment.resolve(
+            String(decoding: fileBytes.prefix { $0 != 0 }, as: UTF8.self), against: options.mapBaseDirectory)
         do {
             return LuaMap(matcher: try options.mapFiles.matcher(path: path, method: method, output: .str))
         } catch {

@@ -198,6 +198,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         dropService()
         stream.samples.endScriptState()
         stream.samples.wake = nil
+        stream.listener?.connectionClosed()
         frontend.connectionClosed()
         loop.runtime.connectionClosed()
         loop.unregister(self)
@@ -628,7 +629,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
                 }
                 session.eventTime = .now()
                 session.txn?.connectedAt = session.eventTime
-                session.attach(ServerConnection(channel: channel, server: chosen, handler: handler))
+                session.attach(session.loop.pool.adopt(channel: channel, server: chosen, handler: handler))
             case .failure:
                 guard session.connectGeneration == generation, session.phase == .active,
                     session.txn?.serverPhase == .connecting
@@ -1012,6 +1013,16 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
 
     func serverConnectionClosed(_ connection: ServerConnection, error: (any Error)?) {
         serverGone(connection)
+    }
+
+    func serverConnectionKilled(_ connection: ServerConnection) {
+        guard connection === server else {
+            connection.close()
+            return
+        }
+        txn?.terminate("K", "D")
+        abortTransaction()
+        close()
     }
 
     /// The server closed (FIN or reset).

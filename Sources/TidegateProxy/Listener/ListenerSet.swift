@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import TidegateConfig
+import TidegateCore
 
 #if canImport(Glibc)
 import Glibc
@@ -20,11 +21,14 @@ public struct ListenAddress: Sendable, CustomStringConvertible {
     public var kind: Kind
     public var backlog: Int
     public var name: String?
+    /// The listener's identity and counters (stats, Lua's `Listener` class).
+    public var listener: Listener?
 
-    public init(kind: Kind, backlog: Int, name: String?) {
+    public init(kind: Kind, backlog: Int, name: String?, listener: Listener? = nil) {
         self.kind = kind
         self.backlog = backlog
         self.name = name
+        self.listener = listener
     }
 
     public var description: String {
@@ -43,18 +47,24 @@ final class ListenerSet: Sendable {
     private let channels = Mutex<[any Channel]>([])
     /// Listening channels per frontend name (for a frontend's `maxconn`).
     private let channelsByFrontend = Mutex<[String: [any Channel]]>([:])
-    /// Why accepting is paused: the operator (SIGTTOU), the global limit, frontend limits.
+    /// Why accepting is paused: the operator (SIGTTOU), the global limit, frontend limits, the Lua API
+    /// (`Proxy:pause()`).
     private let pauses = Mutex<PauseReasons>(PauseReasons())
 
     private struct PauseReasons {
         var manual = false
         var global = false
         var frontends: Set<String> = []
+        var requested: Set<String> = []
 
-        func isPaused(_ frontend: String) -> Bool { manual || global || frontends.contains(frontend) }
+        func isPaused(_ frontend: String) -> Bool {
+            manual || global || frontends.contains(frontend) || requested.contains(frontend)
+        }
     }
     /// Listening descriptors by address key, offered to the next process on reload.
     private let descriptors = Mutex<[ListenerHandoff.Entry]>([])
+    /// The descriptor of each adopted listening channel (to stop offering it once the channel is closed).
+    private let descriptorsByChannel = Mutex<[ObjectIdentifier: Int32]>([:])
     /// Sockets received from the previous process, not yet used.
     private let inherited: Mutex<[String: [Int32]]>
     private let logger: Logger
@@ -92,6 +102,7 @@ final class ListenerSet: Sendable {
         }
         channels.withLock { $0.append(channel) }
         descriptors.withLock { $0.append(ListenerHandoff.Entry(key: key, fd: fd)) }
+        descriptorsByChannel.withLock { $0[ObjectIdentifier(channel)] = fd }
         return channel
     }
 
@@ -110,6 +121,30 @@ final class ListenerSet: Sendable {
                 pause: { [self] in updatePauses { $0.frontends.insert(name) } },
                 resume: { [self] in updatePauses { $0.frontends.remove(name) } })
         }
+    }
+
+    /// Pauses or resumes one frontend's listeners at the Lua API's request (`Proxy:pause()`/`resume()`).
+    func setRequestedPause(_ paused: Bool, frontend: String) {
+        updatePauses { reasons in
+            if paused {
+                reasons.requested.insert(frontend)
+            } else {
+                reasons.requested.remove(frontend)
+            }
+        }
+    }
+
+    /// Closes one frontend's listening sockets for good (`Proxy:stop()`); its connections go on.
+    func stop(frontend: String) {
+        let closing = channelsByFrontend.withLock { $0.removeValue(forKey: frontend) ?? [] }
+        let identifiers = Set(closing.map { ObjectIdentifier($0) })
+        channels.withLock { $0.removeAll { identifiers.contains(ObjectIdentifier($0)) } }
+        let fds = descriptorsByChannel.withLock { table in
+            Set(identifiers.compactMap { table.removeValue(forKey: $0) })
+        }
+        descriptors.withLock { $0.removeAll { fds.contains($0.fd) } }
+        for channel in closing { channel.close(promise: nil) }
+        logger.info("listeners stopped", metadata: ["tg.frontend": "\(frontend)"])
     }
 
     /// Applies a change of pause reasons to every listener whose state changes.
@@ -139,9 +174,10 @@ final class ListenerSet: Sendable {
         _ address: ListenAddress, frontend: FrontendRuntime, runtime: ProxyRuntime, loops: LoopDirectory,
         group: MultiThreadedEventLoopGroup
     ) async throws {
+        let listener = address.listener
         let initializer: @Sendable (any Channel) -> EventLoopFuture<Void> = { channel in
             channel.eventLoop.makeCompletedFuture {
-                try Self.setUpAccepted(channel, frontend: frontend, runtime: runtime, loops: loops)
+                try Self.setUpAccepted(channel, frontend: frontend, listener: listener, runtime: runtime, loops: loops)
             }
         }
         switch address.kind {
@@ -185,17 +221,21 @@ final class ListenerSet: Sendable {
     }
 
     private static func setUpAccepted(
-        _ channel: any Channel, frontend: FrontendRuntime, runtime: ProxyRuntime, loops: LoopDirectory
+        _ channel: any Channel, frontend: FrontendRuntime, listener: Listener?, runtime: ProxyRuntime,
+        loops: LoopDirectory
     ) throws {
         runtime.connectionOpened()
         frontend.connectionOpened()
+        listener?.connectionOpened()
         let loop = loops.context(for: channel.eventLoop)
         let stream = StreamContext(
             frontendName: frontend.name, clientAddress: channel.remoteAddress, localAddress: channel.localAddress,
             directory: runtime)
+        stream.listener = listener
         stream.samples.scriptHost = loop.lua
         guard frontend.rules.acceptConnection(stream: stream) else {
             // `tcp-request connection reject`: closed before anything is read, as HAProxy does.
+            listener?.connectionClosed()
             frontend.connectionClosed()
             runtime.connectionClosed()
             channel.close(promise: nil)
@@ -233,6 +273,7 @@ final class ListenerSet: Sendable {
             return list
         }
         descriptors.withLock { $0.removeAll() }
+        descriptorsByChannel.withLock { $0.removeAll() }
         for channel in all {
             try? await channel.close()
         }

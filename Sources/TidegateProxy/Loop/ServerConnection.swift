@@ -12,6 +12,9 @@ protocol ServerConnectionDelegate: AnyObject {
     func serverConnectionClosed(_ connection: ServerConnection, error: (any Error)?)
     /// Whether the stream wants more bytes from the server now (backpressure).
     var wantsServerData: Bool { get }
+    /// The stream must end now because of its server (`Server:shut_sess()` from Lua): log it as killed ("K")
+    /// and close both sides.
+    func serverConnectionKilled(_ connection: ServerConnection)
 }
 
 /// A connection to a server: used by one stream at a time, or parked idle in its loop's pool.
@@ -23,6 +26,8 @@ final class ServerConnection {
     /// clears it whenever it lets the connection go (`park`, `close`), which breaks the cycle.
     var delegate: (any ServerConnectionDelegate)?
     private weak var pool: ServerConnectionPool?
+    /// The pool of the loop that knows every open connection (set by `ServerConnectionPool.adopt`).
+    weak var tracker: ServerConnectionPool?
     private(set) var parkedAt: NIODeadline = .uptimeNanoseconds(0)
     private(set) var isClosed = false
 
@@ -54,6 +59,7 @@ final class ServerConnection {
         guard !isClosed else { return }
         isClosed = true
         delegate = nil
+        tracker?.forget(self)
         channel.close(promise: nil)
     }
 

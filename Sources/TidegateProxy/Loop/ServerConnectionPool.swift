@@ -6,6 +6,8 @@ import TidegateCore
 final class ServerConnectionPool {
     /// Idle connections per server (indexed by `Server.globalIndex`).
     private var idle: [[ServerConnection]]
+    /// Every open connection of the loop, idle or in use (`shutdownStreams`).
+    private var open: [ObjectIdentifier: ServerConnection] = [:]
     private let eventLoop: any EventLoop
     private var purgeTask: Scheduled<Void>?
     /// How long a connection may stay idle (HAProxy's `pool-purge-delay` default).
@@ -16,6 +18,34 @@ final class ServerConnectionPool {
     init(serverCount: Int, eventLoop: any EventLoop) {
         self.idle = Array(repeating: [], count: serverCount)
         self.eventLoop = eventLoop
+    }
+
+    /// Wraps a new connection to `server` and keeps track of it until it closes.
+    func adopt(channel: any Channel, server: Server, handler: ServerSideHandler) -> ServerConnection {
+        let connection = ServerConnection(channel: channel, server: server, handler: handler)
+        connection.tracker = self
+        open[ObjectIdentifier(connection)] = connection
+        return connection
+    }
+
+    /// Called by a closing connection.
+    func forget(_ connection: ServerConnection) {
+        open[ObjectIdentifier(connection)] = nil
+    }
+
+    /// Ends the streams using one of `servers` (HAProxy's `srv_shutdown_streams`) and closes their idle
+    /// connections.
+    func shutdownStreams(using servers: Set<ObjectIdentifier>) {
+        for connection in Array(open.values) where servers.contains(ObjectIdentifier(connection.server)) {
+            if connection.isParked {
+                remove(connection)
+                connection.close()
+            } else if let delegate = connection.delegate {
+                delegate.serverConnectionKilled(connection)
+            } else {
+                connection.close()
+            }
+        }
     }
 
     /// Takes the most recently parked connection to `server`, if any.

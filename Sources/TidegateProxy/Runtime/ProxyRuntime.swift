@@ -35,13 +35,16 @@ public final class ProxyRuntime: Sendable {
     public let lua: LuaEngine?
     /// Where Lua's messages go (nil without Lua).
     let luaLog: LuaLogRouter?
+    /// The sections as the Lua API lists them (`core.proxies`); the server starts their `ProxyControl`.
+    public let catalog: ProxyCatalog
 
     init(
         frontends: [FrontendRuntime], backends: [BackendRuntime], tuning: Tuning, maxConnections: Int,
-        lua: LuaEngine? = nil, luaLog: LuaLogRouter? = nil
+        lua: LuaEngine? = nil, luaLog: LuaLogRouter? = nil, catalog: ProxyCatalog = ProxyCatalog(proxies: [])
     ) {
         self.lua = lua
         self.luaLog = luaLog
+        self.catalog = catalog
         self.frontends = frontends
         self.backends = backends
         self.serverCount = backends.reduce(0) { $0 + $1.backend.servers.count }

@@ -57,9 +57,14 @@ public struct RuntimeBuilder {
         tuning.maxRewrite = global.maxRewrite
         tuning.maxHeaderFields = global.maxHeaderCount
         let threadCount = global.threadCount ?? defaultThreads
-        loadLua(threadCount: threadCount)
 
-        // Rules of every section first (a listen section's rules serve both halves).
+        // Servers and listeners first: scripts see them in `core.proxies` from their body on.
+        let models = makeBackends()
+        let listenersByProxy = makeListeners()
+        let catalog = makeCatalog(backends: models, listeners: listenersByProxy)
+        loadLua(threadCount: threadCount, catalog: catalog)
+
+        // Rules of every section next (a listen section's rules serve both halves).
         let table = BackendTable()
         var rulesByProxy: [Int: ProxyRules] = [:]
         for (proxyID, proxy) in configuration.proxies.enumerated() where !proxy.isDisabled {
@@ -68,25 +73,8 @@ public struct RuntimeBuilder {
 
         // Backends next: frontends refer to them.
         var backends: [BackendRuntime] = []
-        var serverIndex = 0
-        for (proxyID, proxy) in configuration.proxies.enumerated() where proxy.capabilities.contains(.backend) {
-            guard !proxy.isDisabled else { continue }
-            var servers: [Server] = []
-            for (position, config) in proxy.servers.enumerated() {
-                guard let address = resolve(config.address, location: config.location, what: "server '\(config.name)'")
-                else { continue }
-                let parameters = config.parameters
-                servers.append(
-                    Server(
-                        globalIndex: serverIndex, id: config.id ?? position + 1, name: config.name,
-                        backendName: proxy.name, address: address, addressText: config.address.description,
-                        weight: parameters.weight, maxConnections: parameters.maxConnections ?? 0,
-                        isBackup: parameters.isBackup, disabled: parameters.isDisabled))
-                serverIndex += 1
-            }
-            let backend = Backend(
-                index: backends.count, name: proxy.name, servers: servers, algorithm: proxy.balance,
-                hashType: proxy.hashType, allBackups: proxy.allBackups)
+        for (proxyID, backend) in models {
+            let proxy = configuration.proxies[proxyID]
             backends.append(
                 BackendRuntime(
                     proxyID: proxyID, backend: backend, mode: proxy.mode, timeouts: streamTimeouts(proxy.timeouts),
@@ -125,24 +113,93 @@ public struct RuntimeBuilder {
                 log: makeLog(proxy), errorPages: errorPages(proxy),
                 forwardFor: forwardFor(proxy.forwardFor, location: proxy.location))
             frontends.append(frontend)
-            for bind in proxy.binds {
-                for address in bind.addresses {
-                    for listen in listenAddresses(address, bind: bind) {
-                        listeners.append((frontend, listen))
-                    }
-                }
+            for listen in listenersByProxy[proxyID] ?? [] {
+                listeners.append((frontend, listen))
             }
         }
         luaLog?.attach(frontends: frontends)
         let runtime = ProxyRuntime(
             frontends: frontends, backends: backends, tuning: tuning, maxConnections: global.maxConnections ?? 0,
-            lua: lua, luaLog: luaLog)
+            lua: lua, luaLog: luaLog, catalog: catalog)
         return ProxyPlan(runtime: runtime, listeners: listeners, threadCount: threadCount)
+    }
+
+    /// The servers and balancing of every enabled backend and listen section, by section index. `Backend.index`
+    /// is the position in this list (and in `ProxyRuntime.backends`).
+    private mutating func makeBackends() -> [(proxyID: Int, backend: Backend)] {
+        var backends: [(proxyID: Int, backend: Backend)] = []
+        var serverIndex = 0
+        for (proxyID, proxy) in configuration.proxies.enumerated() where proxy.capabilities.contains(.backend) {
+            guard !proxy.isDisabled else { continue }
+            var servers: [Server] = []
+            for (position, config) in proxy.servers.enumerated() {
+                guard let address = resolve(config.address, location: config.location, what: "server '\(config.name)'")
+                else { continue }
+                let parameters = config.parameters
+                servers.append(
+                    Server(
+                        globalIndex: serverIndex, id: config.id ?? position + 1, name: config.name,
+                        backendName: proxy.name, address: address, addressText: config.address.description,
+                        weight: parameters.weight, maxConnections: parameters.maxConnections ?? 0,
+                        isBackup: parameters.isBackup, disabled: parameters.isDisabled))
+                serverIndex += 1
+            }
+            let backend = Backend(
+                index: backends.count, name: proxy.name, servers: servers, algorithm: proxy.balance,
+                hashType: proxy.hashType, allBackups: proxy.allBackups)
+            backends.append((proxyID, backend))
+        }
+        return backends
+    }
+
+    /// The listening addresses of every enabled frontend and listen section, by section index, each with its
+    /// `Listener` (HAProxy's names: the bind's `name`, else `sock-<n>`).
+    private mutating func makeListeners() -> [Int: [ListenAddress]] {
+        var result: [Int: [ListenAddress]] = [:]
+        for (proxyID, proxy) in configuration.proxies.enumerated() where proxy.capabilities.contains(.frontend) {
+            guard !proxy.isDisabled else { continue }
+            var addresses: [ListenAddress] = []
+            var unnamed = 0
+            for bind in proxy.binds {
+                for address in bind.addresses {
+                    for var listen in listenAddresses(address, bind: bind) {
+                        var name = bind.name
+                        if name == nil {
+                            unnamed += 1
+                            name = "sock-\(unnamed)"
+                        }
+                        listen.listener = Listener(
+                            frontendName: proxy.name, id: addresses.count + 1, name: name!,
+                            addressText: listen.description)
+                        addresses.append(listen)
+                    }
+                }
+            }
+            result[proxyID] = addresses
+        }
+        return result
+    }
+
+    /// The sections as the Lua API lists them, with HAProxy's proxy ids.
+    private func makeCatalog(backends: [(proxyID: Int, backend: Backend)], listeners: [Int: [ListenAddress]])
+        -> ProxyCatalog
+    {
+        let uuids = ProxyCatalog.assignUUIDs(configuration.proxies.map(\.id))
+        var proxies: [ProxyDescriptor] = []
+        for (proxyID, proxy) in configuration.proxies.enumerated() where !proxy.isDisabled {
+            proxies.append(
+                ProxyDescriptor(
+                    uuid: uuids[proxyID], name: proxy.name, capabilities: proxy.capabilities, mode: proxy.mode,
+                    backend: backends.first { $0.proxyID == proxyID }?.backend,
+                    listeners: (listeners[proxyID] ?? []).compactMap(\.listener),
+                    maxConnections: proxy.capabilities.contains(.frontend) ? proxy.maxConnections ?? 0 : 0))
+        }
+        return ProxyCatalog(proxies: proxies)
     }
 
     /// Creates the Lua states and loads the scripts (`lua-load`, `lua-load-per-thread`), so that rules can use the
     /// actions, services, fetches and converters they register.
-    private mutating func loadLua(threadCount: Int) {
+    private mutating func loadLua(threadCount: Int, catalog: ProxyCatalog) {
         let (luaConfiguration, problems) = LuaEngineConfiguration.parse(configuration.global.extensionDirectives)
         diagnostics.append(contentsOf: problems)
         guard !luaConfiguration.isEmpty, problems.isEmpty else { return }
@@ -150,7 +207,7 @@ public struct RuntimeBuilder {
         luaLog = router
         do {
             let engine = try LuaEngine(
-                configuration: luaConfiguration, loopCount: threadCount, environment: environment,
+                configuration: luaConfiguration, loopCount: threadCount, environment: environment, catalog: catalog,
                 log: router.globalSink)
             engine.proxyLog = router.proxySink
             for warning in engine.warnings {

@@ -8,6 +8,8 @@ final class StreamContext {
     let samples: SampleContext
     let acceptedAt: NIODeadline
     let acceptedWallClock: Int64
+    /// The listener that accepted the connection (its counters drop when the connection closes).
+    var listener: Listener?
 
     init(frontendName: String, clientAddress: SocketAddress?, localAddress: SocketAddress?, directory: (any ProxyDirectory)?) {
         samples = SampleContext(

@@ -119,6 +119,7 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
             if termination.0 == "-" { terminate("C", server == nil ? "C" : "D") }
             finish()
         }
+        stream.listener?.connectionClosed()
         frontend.connectionClosed()
         loop.runtime.connectionClosed()
         context.fireChannelInactive()
@@ -204,7 +205,7 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
                     channel.close(promise: nil)
                     return
                 }
-                session.attach(ServerConnection(channel: channel, server: target, handler: handler))
+                session.attach(session.loop.pool.adopt(channel: channel, server: target, handler: handler))
             case .failure:
                 guard !session.closed else { return }
                 session.connectFailed(target, backend: backend)
@@ -276,6 +277,15 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
             idleTimeout = fin
             armTimer()
         }
+    }
+
+    func serverConnectionKilled(_ connection: ServerConnection) {
+        guard connection === server else {
+            connection.close()
+            return
+        }
+        terminate("K", "D")
+        close()
     }
 
     func serverConnectionClosed(_ connection: ServerConnection, error: (any Error)?) {

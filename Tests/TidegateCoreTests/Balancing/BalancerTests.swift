@@ -63,6 +63,53 @@ struct BalancerTests {
         #expect(second.filter { $0 == "s3" }.count == 20)
     }
 
+    @Test func roundRobinFollowsWeightChangesOnEveryLoop() {
+        let servers = Self.servers([1, 1])
+        let backend = Self.backend(servers)
+        var states = [BalancerState(serverCount: 2), BalancerState(serverCount: 2)]
+        #expect(Self.picks(backend, 40, states: &states).filter { $0 == "s2" }.count == 20)
+        servers[1].setWeight(3)
+        #expect(Self.picks(backend, 40, states: &states).filter { $0 == "s2" }.count == 30)
+        servers[1].setWeight(0)
+        #expect(Set(Self.picks(backend, 10, states: &states)) == ["s1"])
+        servers[1].setWeight(1)
+        #expect(Self.picks(backend, 40, states: &states).filter { $0 == "s2" }.count == 20)
+    }
+
+    @Test func drainedAndForcedDownServersGetNoNewStreams() {
+        let servers = Self.servers([1, 1, 1])
+        let backend = Self.backend(servers, .leastConnections)
+        var states = [BalancerState(serverCount: 3)]
+        servers[0].setDrain(true)
+        servers[1].setOperationalState(.stopping)
+        #expect(Set(Self.picks(backend, 6, states: &states)) == ["s3"])
+        #expect(backend.usableActiveCount == 1)
+        servers[2].setOperationalState(.stopped)
+        #expect(Self.picks(backend, 1, states: &states) == ["NONE"])
+        servers[0].setDrain(false)
+        #expect(Set(Self.picks(backend, 3, states: &states)) == ["s1"])
+    }
+
+    @Test func capacityChangesWakeQueuedStreams() {
+        final class Waiter: QueuedStream, @unchecked Sendable {
+            var woken = 0
+            func wake() { woken += 1 }
+        }
+        let servers = Self.servers([1, 1], maxconn: 1)
+        let backend = Self.backend(servers)
+        _ = servers[0].tryAcquireSlot()
+        _ = servers[1].tryAcquireSlot()
+        let waiters = [Waiter(), Waiter(), Waiter()]
+        for waiter in waiters { backend.queue.enqueue(waiter) }
+        servers[0].setMaxConnections(2)
+        backend.serverCapacityChanged()
+        #expect(waiters.map(\.woken) == [1, 0, 0])
+        servers[1].setMaxConnections(0)
+        backend.serverCapacityChanged()
+        #expect(waiters.map(\.woken) == [1, 1, 1])
+        #expect(backend.queue.count == 0)
+    }
+
     @Test func backupsOnlyWhenNoActiveServer() {
         let servers = Self.servers([1, 1, 1], backups: [1, 2])
         var states = [BalancerState(serverCount: 3)]

@@ -1,0 +1,13 @@
+/// What the running proxy does when the Lua API (HAProxy's `Proxy` and `Server` methods) acts on listeners and
+/// streams. The proxy installs it in its `ProxyCatalog` once its listeners and event loops exist; every method
+/// may be called from any thread.
+public protocol ProxyControl: AnyObject, Sendable {
+    /// Stops accepting on the frontend's listeners (connections wait in the backlog) or accepts again.
+    func setPaused(_ paused: Bool, frontend: ProxyDescriptor)
+    /// Closes the frontend's listeners for good; connections in progress go on.
+    func stop(frontend: ProxyDescriptor)
+    /// Kills the streams using one of `servers`, on every event loop (HAProxy's `srv_shutdown_streams`).
+    func shutdownStreams(using servers: [Server])
+    /// The frontend's open and total client connections.
+    func connections(of frontend: ProxyDescriptor) -> (current: Int, total: Int)
+}

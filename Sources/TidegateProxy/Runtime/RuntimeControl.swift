@@ -1,0 +1,36 @@
+import TidegateCore
+
+/// What the Lua API's `Proxy` and `Server` methods do to the running proxy: pause, resume and stop a frontend's
+/// listeners, kill the streams of servers on every event loop, read a frontend's connection counters.
+/// Installed in the runtime's `ProxyCatalog` once the loops and listeners exist.
+final class RuntimeControl: ProxyControl {
+    private let runtime: ProxyRuntime
+    private let listeners: ListenerSet
+    private let loops: LoopDirectory
+
+    init(runtime: ProxyRuntime, listeners: ListenerSet, loops: LoopDirectory) {
+        self.runtime = runtime
+        self.listeners = listeners
+        self.loops = loops
+    }
+
+    func setPaused(_ paused: Bool, frontend: ProxyDescriptor) {
+        listeners.setRequestedPause(paused, frontend: frontend.name)
+    }
+
+    func stop(frontend: ProxyDescriptor) {
+        listeners.stop(frontend: frontend.name)
+    }
+
+    func shutdownStreams(using servers: [Server]) {
+        let identifiers = Set(servers.map { ObjectIdentifier($0) })
+        for loop in loops.all {
+            loop.eventLoop.execute { loop.pool.shutdownStreams(using: identifiers) }
+        }
+    }
+
+    func connections(of frontend: ProxyDescriptor) -> (current: Int, total: Int) {
+        guard let runtime = runtime.frontends.first(where: { $0.name == frontend.name }) else { return (0, 0) }
+        return (runtime.currentConnections, runtime.totalConnections)
+    }
+}
