@@ -17,6 +17,25 @@ enum LuaAppletBindings {
     }
 
     static let common: [LuaMethod<LuaApplet>] = [
+        // Hidden (taken out of the method tables by `prelude`): builds the `f sf c sc` fields on first access.
+        LuaMethod("__field", arguments: 1) { applet, values in
+            guard case .string(let key)? = values.first, let runtime = applet.txnRuntime else { return .values([.nil]) }
+            let stringsOnly = key.first == UInt8(ascii: "s")
+            switch key.last {
+            case UInt8(ascii: "f"):
+                return .values([
+                    try LuaTXNBindings.makeFetches(
+                        transaction: applet.transaction, runtime: runtime, stringsOnly: stringsOnly, mayUseHTTP: false)
+                ])
+            case UInt8(ascii: "c"):
+                return .values([
+                    try LuaTXNBindings.makeConverters(
+                        transaction: applet.transaction, runtime: runtime, stringsOnly: stringsOnly)
+                ])
+            default:
+                return .values([.nil])
+            }
+        },
         LuaMethod("send", arguments: 1) { applet, values in
             applet.send(try bytes(values, 0, "send"))
             return .values([])
@@ -96,11 +115,33 @@ enum LuaAppletBindings {
     static func register(in state: LuaState) throws(LuaError) {
         try state.register(self.httpClass)
         try state.register(self.tcpClass)
+        try state.run(chunk: self.prelude, name: "tidegate/applet")
     }
+
+    /// Makes the applets' `f`, `sf`, `c` and `sc` fields on first access (HAProxy makes them with the object; most
+    /// services never use them), through the hidden `__field` method.
+    static let prelude = """
+        local registry = debug.getregistry()
+        local lazy = { f = true, sf = true, c = true, sc = true }
+        for _, class in ipairs({ "AppletHTTP", "AppletTCP" }) do
+            local meta = registry[class]
+            local methods = meta.__index
+            local make_field = methods.__field
+            methods.__field = nil
+            meta.__index = function(applet, key)
+                local method = methods[key]
+                if method ~= nil or not lazy[key] then return method end
+                local value = make_field(applet, key)
+                rawset(applet, key, value)
+                return value
+            end
+        end
+        """
 
     /// Builds the applet object with HAProxy's attributes (`method`, `version`, `path`, `qs`, `length`,
     /// 0-indexed `headers` for HTTP).
     static func makeObject(for applet: LuaApplet, in state: LuaState) throws(LuaError) -> LuaObjectHandle {
+        if applet.txnRuntime == nil { applet.txnRuntime = try LuaTXNRuntime.of(state) }
         let handle = try state.makeObject(applet, of: applet.mode == .http ? self.httpClass : self.tcpClass)
         applet.transaction.objects.append((state, handle))
         guard applet.mode == .http, let request = applet.transaction.samples.request else { return handle }
