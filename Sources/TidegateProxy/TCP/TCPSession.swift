@@ -247,7 +247,14 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
         case .backendRules, .done:
             requestAnalysis = .done
         }
-        if requestAnalysis == .done { assignServer(avoiding: nil) }
+        guard requestAnalysis == .done else { return true }
+        if clientInputClosed && requestChannel.input.readableBytes == 0 && requestChannel.output.readableBytes == 0 {
+            // The client left without sending anything while the rules inspected: no server to bother.
+            terminate("C", "R")
+            close()
+            return false
+        }
+        assignServer(avoiding: nil)
         return !closed
     }
 
