@@ -20,6 +20,12 @@ struct LuaTCPTests {
         core.register_action("tag", {"tcp-res"}, function(txn)
           if txn.res:line() ~= nil then txn.res:insert("server said: ", 0) end
         end)
+        -- In mode http, tcp-request content rules run on each parsed request: txn.http is there.
+        core.register_action("httptag", {"tcp-req"}, function(txn)
+          local tag = txn.http and txn.sf:req_hdr("x-tag") or "no-http"
+          if tag == "deny" then return act.DENY end
+          txn:set_var("txn.seen", tag)
+        end)
         core.register_service("greet", "tcp", function(applet)
           applet:send("hello " .. applet.sf:src() .. "\\n")
           while true do
@@ -43,8 +49,8 @@ struct LuaTCPTests {
         let alt: TCPEchoServer
         /// The server of the response-tagging proxy (the readiness probes reach it).
         let tagged: TCPEchoServer
-        /// Ports of the frontends: route, nap, greet, crash, response tagging.
-        let route: Int, nap: Int, greet: Int, crash: Int, tag: Int
+        /// Ports of the frontends: route, nap, greet, crash, response tagging, mode http.
+        let route: Int, nap: Int, greet: Int, crash: Int, tag: Int, http: Int
     }
 
     static func start() async throws -> Setup {
@@ -53,7 +59,7 @@ struct LuaTCPTests {
         let tagged = try await TCPEchoServer.start()
         let scratch = try ScratchDirectory()
         let scriptPath = try scratch.write("tcp.lua", script)
-        let ports = try FreePort.next(5)
+        let ports = try FreePort.next(6)
         let config = TestConfig.make(
             global: ["nbthread 1", "lua-load-per-thread \(scriptPath)"],
             """
@@ -89,6 +95,12 @@ struct LuaTCPTests {
                 tcp-response content lua.tag
                 server echo 127.0.0.1:\(tagged.port)
 
+            frontend fe_http
+                mode http
+                bind 127.0.0.1:\(ports[5])
+                tcp-request content lua.httptag
+                http-request return status 200 content-type text/plain lf-string "seen=%[var(txn.seen)]"
+
             backend main
                 mode tcp
                 server s1 127.0.0.1:\(main.port)
@@ -103,7 +115,7 @@ struct LuaTCPTests {
             readiness: .ports(ports))
         return Setup(
             tidegate: tidegate, main: main, alt: alt, tagged: tagged, route: ports[0], nap: ports[1], greet: ports[2],
-            crash: ports[3], tag: ports[4])
+            crash: ports[3], tag: ports[4], http: ports[5])
     }
 
     /// Reads until `count` bytes came or the connection closed (a reset counts as closed).
@@ -241,5 +253,40 @@ struct LuaTCPTests {
             return [first, second]
         }
         #expect(replies == ["server said: abc\n", "def\n"])
+    }
+
+    @Test("mode http: a tcp-request content Lua action runs on each request with txn.http; act.DENY closes the connection")
+    func httpMode() async throws {
+        let setup = try await Self.start()
+        defer { setup.tidegate.stop() }
+        let (tagged, denied) = try await blocking { () -> (RawHTTPResponse, (text: String, closed: Bool)) in
+            let connection = try RawHTTPConnection(port: setup.http, timeout: .seconds(5))
+            defer { connection.close() }
+            try connection.send(RawRequest.get("/", headers: [("X-Tag", "hi")], close: true))
+            let tagged = try connection.readResponse()
+            let socket = try TestSocket.connect(port: setup.http, timeout: .seconds(5))
+            defer { socket.close() }
+            try socket.send("GET / HTTP/1.1\r\nHost: t\r\nX-Tag: deny\r\n\r\n")
+            return (tagged, try Self.read(socket, count: 1))
+        }
+        #expect(tagged.status == 200 && tagged.bodyText == "seen=hi", "\(tagged)")
+        #expect(denied.closed && denied.text.isEmpty, "\(denied)")
+    }
+
+    @Test("300 clients closing at once while services write to them: the process lives on (no teardown under running Lua code)")
+    func clientsLeavingServices() async throws {
+        let setup = try await Self.start()
+        defer { setup.tidegate.stop() }
+        try await blocking {
+            for round in 0..<300 {
+                let socket = try TestSocket.connect(port: round % 2 == 0 ? setup.greet : setup.crash, timeout: .seconds(5))
+                if round % 4 < 2 { try? socket.send("x\n") }
+                socket.close()
+            }
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(setup.tidegate.isRunning, "\(setup.tidegate.stderrText)")
+        let greeting = try await Self.exchange(setup.greet, [], expecting: 16)
+        #expect(greeting.text == "hello 127.0.0.1\n")
     }
 }

@@ -192,6 +192,12 @@ public struct RuntimeBuilder {
             }
             return TCPRuleSet(rules: programs, facility: facility)
         }
+        if proxy.mode == .http, let first = proxy.tcpResponseContentRules.first {
+            diagnostics.append(
+                .warning(
+                    "'tcp-response content' rules are only evaluated in mode tcp; they are ignored in mode http.",
+                    at: first.location))
+        }
         var switching: [BackendSwitchRule] = []
         for rule in proxy.backendRules {
             switch BackendSwitchRule.compile(rule, acls: acls, environment: environment) {

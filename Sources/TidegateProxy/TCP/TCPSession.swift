@@ -47,6 +47,8 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
     private var clientReadPending = false
     /// Bytes were written to the client since the last flush.
     private var clientNeedsFlush = false
+    /// A flush of the client channel is scheduled (service output).
+    private var flushScheduled = false
     /// `close()` was called (it waits for pending writes before closing the channel).
     private var closeRequested = false
     /// Writability of the client channel, as last reported.
@@ -356,12 +358,19 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
         }
     }
 
+    /// Bytes the service sends (from inside its Lua code: the flush waits for the next turn of the loop, so that a
+    /// write error closing the channel cannot tear the stream down under the running code).
     func serviceDidWrite(_ endpoint: StreamServiceEndpoint<TCPSession>, _ bytes: ByteBuffer) {
         guard endpoint === service, !closed else { return }
         bytesToClient += UInt64(bytes.readableBytes)
         touch()
         writeToClient(bytes)
-        flushClient()
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        loop.eventLoop.assumeIsolated().execute { [self] in
+            flushScheduled = false
+            flushClient()
+        }
     }
 
     /// The service returned (or failed): the connection closes once its output is sent.
