@@ -11,6 +11,10 @@ struct LuaTCPTests {
           local line = txn.req:line()
           if line == nil then return end
           if line:sub(1, 3) == "BAD" then return act.DENY end
+          if line == "QUIT\\n" then
+            txn.res:send("bye from lua\\n")
+            txn:done()
+          end
           if line == "ALT\\n" then
             txn.req:getline()
             txn:set_var("txn.route", "alt")
@@ -148,7 +152,7 @@ struct LuaTCPTests {
         }
     }
 
-    @Test("a tcp-request content action reads the first line: it routes ALT to another backend, denies BAD, waits for a split line")
+    @Test("a tcp-request content action reads the first line: routes ALT to another backend, waits for a split line, answers QUIT itself, denies BAD")
     func routeOnFirstLine() async throws {
         let setup = try await Self.start()
         defer { setup.tidegate.stop() }
@@ -166,6 +170,9 @@ struct LuaTCPTests {
         let split = try await Self.exchange(setup.route, ["AL", "T\nxyz\n"], pause: .milliseconds(200), expecting: 4)
         #expect(split.text == "xyz\n")
         #expect(setup.alt.connectionCount == altBefore + 2)
+
+        let quit = try await Self.exchange(setup.route, ["QUIT\n"], expecting: 100)
+        #expect(quit.closed && quit.text == "bye from lua\n", "txn.res:send then txn:done(): \(quit)")
 
         let clock = ContinuousClock()
         let started = clock.now

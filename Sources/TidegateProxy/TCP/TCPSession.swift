@@ -226,8 +226,7 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
                 startService(external)
                 return
             case .reject, .abort, .error:
-                terminate(verdict.isInternalError ? "I" : "P", "R")
-                close()
+                end(verdict, "R")
                 return
             }
         }
@@ -279,9 +278,20 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
         case .wait, .suspend:
             return
         case .reject, .abort, .error:
-            terminate(verdict.isInternalError ? "I" : "P", "D")
-            close()
+            end(verdict, "D")
         }
+    }
+
+    /// The rules closed the stream. `act.ABORT` and `txn:done()` let what Lua sent to the client go first (HAProxy
+    /// shuts the response down after its data); a rejection or an error kills the connection.
+    private func end(_ verdict: TCPRuleVerdict, _ phase: Character) {
+        if case .abort = verdict, responseChannel.output.readableBytes > 0 {
+            let bytes = responseChannel.take(all: false)
+            bytesToClient += UInt64(bytes.readableBytes)
+            writeToClient(bytes)
+        }
+        terminate(verdict.isInternalError ? "I" : "P", phase)
+        close()
     }
 
     /// One evaluation of a content rule set on `channel` (HAProxy's `tcp_inspect_request` / `_response`). Without
