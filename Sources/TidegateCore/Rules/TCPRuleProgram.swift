@@ -45,7 +45,8 @@ public struct TCPRuleProgram: Sendable {
                             + "(use 'http-request use-service' in mode http)")
                 }
                 guard let resolver = environment.externalRules else {
-                    throw SampleCompileError(.invalidArgument, "'use-service \(name)': no Lua script is loaded (lua-load)")
+                    throw SampleCompileError(
+                        .invalidArgument, "'use-service \(name)': no Lua script is loaded (lua-load)")
                 }
                 let service = try resolver.service(name)
                 guard service.mode == .tcp else {

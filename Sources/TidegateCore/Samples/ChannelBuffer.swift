@@ -21,7 +21,9 @@ public final class ChannelBuffer {
     public var isFinal: Bool
     private var waiters: [() -> Void] = []
 
-    public init(input: ByteBuffer = ByteBuffer(), capacity: Int = 16384, inputEnded: Bool = false, isFinal: Bool = false) {
+    public init(
+        input: ByteBuffer = ByteBuffer(), capacity: Int = 16384, inputEnded: Bool = false, isFinal: Bool = false
+    ) {
         self.input = input
         self.output = ByteBuffer()
         self.capacity = capacity

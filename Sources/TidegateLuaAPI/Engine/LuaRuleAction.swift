@@ -31,10 +31,11 @@ final class LuaRuleAction: ExternalRuleAction {
         if let pending = state.pending, pending.action == ObjectIdentifier(self) {
             run = pending.run
             if final && run.isWaiting {
-                // The rules must finish now (inspect-delay expired): HAProxy resumes without yield and the action fails.
+                // The rules must finish now (inspect-delay expired): HAProxy resumes it unable to yield; it fails.
                 state.pending = nil
                 run.cancel()
-                runtime.logFailure("function", "lua.\(self.name)", LuaError(code: .yieldNotAllowed, message: "yield not allowed"))
+                runtime.logFailure(
+                    "function", "lua.\(self.name)", LuaError(code: .yieldNotAllowed, message: "yield not allowed"))
                 return .continue
             }
         } else {

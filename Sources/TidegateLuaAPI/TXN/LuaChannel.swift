@@ -201,7 +201,9 @@ public final class LuaChannel {
     /// `forward(n)`: moves input to the output, waiting for more input until `n` bytes moved when allowed.
     private func forward(_ total: Int, done: Int, in buffer: LuaChannelBuffer) -> LuaFunctionResult {
         let moved = done + buffer.forward(total - done)
-        if moved < total, let wait = self.waitForInput(buffer, then: { _ in self.forward(total, done: moved, in: buffer) }) {
+        if moved < total,
+            let wait = self.waitForInput(buffer, then: { _ in self.forward(total, done: moved, in: buffer) })
+        {
             return wait
         }
         return .values([.integer(Int64(moved))])
@@ -209,7 +211,9 @@ public final class LuaChannel {
 
     /// A yield until the channel changes (input, end of input, end of the inspection), then `retry`; nil when the
     /// code may not wait: not an action, or the channel cannot receive more or the inspection is final.
-    private func waitForInput(_ buffer: LuaChannelBuffer, then retry: @escaping LuaSwiftFunction) -> LuaFunctionResult? {
+    private func waitForInput(_ buffer: LuaChannelBuffer, then retry: @escaping LuaSwiftFunction)
+        -> LuaFunctionResult?
+    {
         guard case .action = self.transaction.context, buffer.mayReceive,
             let runtime = self.transaction.samples.scriptHost as? LuaLoopRuntime
         else { return nil }
