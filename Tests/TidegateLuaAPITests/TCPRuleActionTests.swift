@@ -145,13 +145,19 @@ struct TCPRuleActionTests {
             return try await self.loop.submit { try body(stream.value) }.get()
         }
 
-        /// Waits for the engine to wake the stream (a waiting action can go on).
-        func nextWake() async throws {
+        /// Waits until the engine woke the stream more than `count` times in all (a waiting action can go on); fails
+        /// after 5 s.
+        func wake(beyond count: Int) async throws {
             let stream = self.stream
             let loop = self.loop
             try await loop.flatSubmit { () -> EventLoopFuture<Void> in
+                if stream.value.wakes > count { return loop.makeSucceededVoidFuture() }
                 let promise = loop.makePromise(of: Void.self)
                 stream.value.wakeWaiter = promise
+                loop.scheduleTask(in: .seconds(5)) {
+                    stream.value.wakeWaiter?.fail(ChannelError.eof)
+                    stream.value.wakeWaiter = nil
+                }
                 return promise.futureResult
             }.get()
         }
@@ -206,7 +212,7 @@ struct TCPRuleActionTests {
                 "\(try stream.rules(["lua.nap", "lua.fail", "lua.done", "reject"]).apply(in: stream.context, final: false))"
             }
             #expect(first == "suspend(resumeAt: 0)")
-            try await on.nextWake()
+            try await on.wake(beyond: 0)
             #expect(ContinuousClock.now - started >= .milliseconds(45))
             let resumed = try await on { stream -> [String] in
                 let rules = try stream.rules(["lua.nap", "lua.fail", "lua.done", "reject"])
