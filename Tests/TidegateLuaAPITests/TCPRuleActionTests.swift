@@ -38,6 +38,11 @@ struct TCPRuleActionTests {
           local rest = applet:receive()
           applet:send("rest=" .. rest)
         end)
+        core.register_service("fields", "http", function(applet)
+          local ok, err = pcall(function() return applet.f:req_hdr("host") end)
+          applet:start_response()
+          applet:send(applet.f:src() .. " " .. applet.c:lower("AB") .. " " .. tostring(ok) .. " " .. err)
+        end)
         core.register_service("crash", "tcp", function(applet)
           applet:send("partial")
           error("service failing on purpose")
@@ -320,6 +325,22 @@ struct TCPRuleActionTests {
             #expect(result[0] == "partial")
             #expect(result[1] == "true")
             #expect(result[2].contains("Lua service 'lua.crash': runtime error: "), "\(result[2])")
+        }
+    }
+
+    @Test("AppletHTTP has f/sf/c/sc too; HTTP fetches raise in services as in HAProxy")
+    func httpAppletFields() async throws {
+        try await self.withStream { on in
+            let written = try await on { stream -> String in
+                let side = ServiceSide()
+                side.inputEnded = true
+                let service = try stream.environment.externalRules!.service("lua.fields")
+                _ = service.start(in: stream.context, io: side)
+                return side.written
+            }
+            #expect(written.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(written)")
+            #expect(written.contains("192.0.2.7 ab false "), "\(written)")
+            #expect(written.contains("needs an HTTP parser which is not available in Lua services"), "\(written)")
         }
     }
 }
