@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// `mode tcp`: `timeout client-fin` and `tcp-request connection` rules.
+/// `mode tcp`: `timeout client-fin`, `tcp-request connection` rules and content inspection.
 @Suite("TCP timeouts and rules", .timeLimit(.minutes(1)))
 struct TCPRulesTests {
     /// A TCP frontend with `frontendLines`, in front of one server at `serverPort`.
@@ -146,5 +146,72 @@ struct TCPRulesTests {
             #expect(!closed)
             #expect(reply == "hello\n")
         }
+    }
+
+    @Test("tcp-request inspect-delay: 'accept if { req.len ge 6 }' waits for the 6th byte; short requests are rejected when the delay ends")
+    func contentInspection() async throws {
+        let echo = try await TCPEchoServer.start()
+        let (tidegate, port) = try await Self.start(
+            [
+                "tcp-request inspect-delay 500ms", "tcp-request content accept if { req.len ge 6 }",
+                "tcp-request content reject",
+            ], serverPort: echo.port)
+        defer { tidegate.stop() }
+        let clock = ContinuousClock()
+        let (reply, short, shortClosedAfter) = try await blocking { () -> (String, String, Duration) in
+            let socket = try TestSocket.connect(port: port, timeout: .seconds(3))
+            defer { socket.close() }
+            try socket.send("abc")
+            Thread.sleep(forTimeInterval: 0.15)
+            try socket.send("def\n")
+            var reply: [UInt8] = []
+            while reply.count < 7 {
+                let chunk = try socket.receive()
+                if chunk.isEmpty { break }
+                reply += chunk
+            }
+            let started = clock.now
+            let other = try TestSocket.connect(port: port, timeout: .seconds(3))
+            defer { other.close() }
+            try other.send("abc")
+            var received: [UInt8] = []
+            do {
+                while true {
+                    let chunk = try other.receive()
+                    if chunk.isEmpty { break }
+                    received += chunk
+                }
+            } catch let error as SocketError where error.isReset {
+            }
+            return (String(decoding: reply, as: UTF8.self), String(decoding: received, as: UTF8.self), clock.now - started)
+        }
+        #expect(reply == "abcdef\n", "relayed once 6 bytes were there")
+        #expect(short.isEmpty)
+        #expect(shortClosedAfter >= .milliseconds(400) && shortClosedAfter < .seconds(2), "\(shortClosedAfter)")
+        #expect(echo.connectionCount == 1, "the rejected stream never reached the server")
+    }
+
+    @Test("tcp-request content accept if WAIT_END holds the stream for the whole inspect-delay")
+    func waitEnd() async throws {
+        let echo = try await TCPEchoServer.start()
+        let (tidegate, port) = try await Self.start(
+            ["tcp-request inspect-delay 300ms", "tcp-request content accept if WAIT_END"], serverPort: echo.port)
+        defer { tidegate.stop() }
+        let clock = ContinuousClock()
+        let (reply, elapsed) = try await blocking { () -> (String, Duration) in
+            let socket = try TestSocket.connect(port: port, timeout: .seconds(3))
+            defer { socket.close() }
+            let started = clock.now
+            try socket.send("hi\n")
+            var reply: [UInt8] = []
+            while reply.count < 3 {
+                let chunk = try socket.receive()
+                if chunk.isEmpty { break }
+                reply += chunk
+            }
+            return (String(decoding: reply, as: UTF8.self), clock.now - started)
+        }
+        #expect(reply == "hi\n")
+        #expect(elapsed >= .milliseconds(280), "relayed after \(elapsed), before the inspect-delay ended")
     }
 }

@@ -24,6 +24,27 @@ public struct Condition: Sendable {
             }
             return negated
         }
+
+        /// `holds` in three-valued logic (see `Condition.inspect`).
+        func inspect(in context: SampleContext) -> Inspection {
+            var result = Inspection.fail
+            for expression in expressions {
+                context.sampleMayChange = false
+                let matched = expression.storage.matches(in: context)
+                let mayChange = context.sampleMayChange && !context.contentFinal
+                context.sampleMayChange = false
+                if matched {
+                    result = .pass
+                    break
+                }
+                if mayChange { result = .miss }
+            }
+            switch result {
+            case .pass: return negated ? .fail : .pass
+            case .fail: return negated ? .pass : .fail
+            case .miss: return .miss
+            }
+        }
     }
 
     /// The alternatives (OR), each a list of terms (AND).
@@ -133,6 +154,40 @@ public struct Condition: Sendable {
             alternative += 1
         }
         return result != isUnless
+    }
+
+    /// The result of a condition on content that may still grow (HAProxy's `acl_exec_cond` with a partial
+    /// buffer).
+    public enum Inspection: Sendable {
+        /// The rule applies.
+        case pass
+        /// The rule does not apply.
+        case fail
+        /// Undecided: a test failed on a sample that may change with more data (`ACL_TEST_MISS`).
+        case miss
+    }
+
+    /// Evaluates the condition in HAProxy's three-valued logic: a test that does not match a sample marked
+    /// `sampleMayChange` (while `context.contentFinal` is false) is a miss; AND keeps a fail over a miss, OR keeps a
+    /// pass over a miss; `!` and `unless` leave a miss as it is. Used by content inspection only; `evaluate` is the
+    /// plain two-valued form.
+    public func inspect(in context: SampleContext) -> Inspection {
+        var result = Inspection.fail
+        for terms in alternatives {
+            var suite = Inspection.pass
+            for term in terms {
+                let value = term.inspect(in: context)
+                if value == .fail {
+                    suite = .fail
+                    break
+                }
+                if value == .miss { suite = .miss }
+            }
+            if suite == .pass { return isUnless ? .fail : .pass }
+            if suite == .miss { result = .miss }
+        }
+        if result == .miss { return .miss }
+        return isUnless ? .pass : .fail
     }
 
     /// What the ACLs need from the stream.

@@ -37,8 +37,16 @@ public final class SampleContext {
     public private(set) var transactionIndex = 0
     /// Set by `set-log-level silent`: the transaction must not be logged.
     public var logSilenced = false
-    /// Bytes waiting in the request buffer (`req.len`, `REQ_CONTENT`).
+    /// Bytes waiting in the request buffer (`req.len`, `REQ_CONTENT`) when there is no `requestChannel`.
     public var requestBufferLength: Int = 0
+    /// TCP mode: the bytes held for content inspection in each direction (`req.len`, Lua's `txn.req`/`txn.res`).
+    public var requestChannel: ChannelBuffer?
+    public var responseChannel: ChannelBuffer?
+    /// False while content rules are evaluated and more data may still come (HAProxy's partial evaluation, without
+    /// `SMP_OPT_FINAL`): fetches whose result may change then set `sampleMayChange`.
+    public var contentFinal = true
+    /// Set by a fetch whose result may change with more data (`SMP_F_MAY_CHANGE`); read by `Condition.inspect`.
+    public var sampleMayChange = false
     /// The `sess.`, `txn.`, `req.`, `res.` variables.
     public var variables = VariableStore()
     /// The `proc.` variables.

@@ -121,7 +121,10 @@ extension SampleFetchRegistry {
             register(
                 .init(
                     name: name, outputType: .sint,
-                    fetch: { context, _ in .sint(Int64(context.requestBufferLength)) }))
+                    fetch: { context, _ in
+                        if !context.contentFinal { context.sampleMayChange = true }
+                        return .sint(Int64(context.requestChannel?.input.readableBytes ?? context.requestBufferLength))
+                    }))
         }
         for (name, response) in [("capture.req.hdr", false), ("capture.res.hdr", true)] {
             register(

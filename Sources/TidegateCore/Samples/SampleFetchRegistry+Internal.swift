@@ -133,7 +133,17 @@ extension SampleFetchRegistry {
 
         register(.init(name: "hostname", outputType: .str, fetch: { _, _ in .string(ProcessIdentity.hostname) }))
         register(.init(name: "pid", outputType: .sint, fetch: { _, _ in .sint(Int64(ProcessIdentity.pid)) }))
-        register(.init(name: "wait_end", outputType: .bool, fetch: { _, _ in .bool(true) }))
+        register(
+            .init(
+                name: "wait_end", outputType: .bool,
+                fetch: { context, _ in
+                    // No sample until the inspection is final (the inspect-delay expired), then true.
+                    guard context.contentFinal else {
+                        context.sampleMayChange = true
+                        return nil
+                    }
+                    return .bool(true)
+                }))
         register(
             .init(
                 name: "unique-id", outputType: .str,

@@ -10,6 +10,8 @@ final class LuaApplet {
     let mode: ServiceMode
     let transaction: LuaTransaction
     let eventLoop: any EventLoop
+    /// The TXN bindings of the applet's state, for its `f`/`sf`/`c`/`sc` objects.
+    var txnRuntime: LuaTXNRuntime?
 
     // Response (HTTP).
     var status = 200

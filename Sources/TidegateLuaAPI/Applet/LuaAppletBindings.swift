@@ -17,6 +17,25 @@ enum LuaAppletBindings {
     }
 
     static let common: [LuaMethod<LuaApplet>] = [
+        // Hidden by `LuaAppletPrelude`: builds the `f sf c sc` fields on first access.
+        LuaMethod(LuaAppletPrelude.fieldMethod, arguments: 1) { applet, values in
+            guard case .string(let key)? = values.first, let runtime = applet.txnRuntime else { return .values([.nil]) }
+            let stringsOnly = key.first == UInt8(ascii: "s")
+            switch key.last {
+            case UInt8(ascii: "f"):
+                return .values([
+                    try LuaTXNBindings.makeFetches(
+                        transaction: applet.transaction, runtime: runtime, stringsOnly: stringsOnly, mayUseHTTP: false)
+                ])
+            case UInt8(ascii: "c"):
+                return .values([
+                    try LuaTXNBindings.makeConverters(
+                        transaction: applet.transaction, runtime: runtime, stringsOnly: stringsOnly)
+                ])
+            default:
+                return .values([.nil])
+            }
+        },
         LuaMethod("send", arguments: 1) { applet, values in
             applet.send(try bytes(values, 0, "send"))
             return .values([])
@@ -106,6 +125,7 @@ enum LuaAppletBindings {
     /// Builds the applet object. The HTTP attributes (`method`, `version`, `path`, `qs`, `length`, 0-indexed
     /// `headers`) are filled on first access (see `LuaAppletPrelude`).
     static func makeObject(for applet: LuaApplet, in state: LuaState) throws(LuaError) -> LuaObjectHandle {
+        if applet.txnRuntime == nil { applet.txnRuntime = try LuaTXNRuntime.of(state) }
         let handle = try state.makeObject(applet, of: applet.mode == .http ? self.httpClass : self.tcpClass)
         applet.transaction.objects.append((state, handle))
         return handle

@@ -48,6 +48,7 @@ final class LuaServiceRun: RunningService {
             for: self.context, isHTTP: self.service.mode == .http, running: .service(self.service.mode))
         let applet = LuaApplet(
             io: self.io, mode: self.service.mode, transaction: state.transaction, eventLoop: runtime.eventLoop)
+        applet.txnRuntime = box.txnRuntime
         self.applet = applet
         do {
             self.run = try box.withState { luaState throws(LuaError) -> LuaRun in

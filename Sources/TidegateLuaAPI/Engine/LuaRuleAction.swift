@@ -24,10 +24,20 @@ final class LuaRuleAction: ExternalRuleAction {
 
     func execute(in context: SampleContext, facility: RuleFacility, final: Bool) -> ExternalActionOutcome {
         guard let runtime = context.scriptHost as? LuaLoopRuntime else { return .continue }
-        let state = runtime.transactionState(for: context, isHTTP: self.isHTTP, running: .action(facility))
+        // `tcp-request content` rules of an HTTP proxy run on a parsed request: the TXN is an HTTP one there.
+        let state = runtime.transactionState(
+            for: context, isHTTP: self.isHTTP || context.request != nil, running: .action(facility))
         let run: LuaRun
         if let pending = state.pending, pending.action == ObjectIdentifier(self) {
             run = pending.run
+            if final && run.isWaiting {
+                // The rules must finish now (inspect-delay expired): HAProxy resumes it unable to yield; it fails.
+                state.pending = nil
+                run.cancel()
+                runtime.logFailure(
+                    "function", "lua.\(self.name)", LuaError(code: .yieldNotAllowed, message: "yield not allowed"))
+                return .continue
+            }
         } else {
             if let stale = state.pending {
                 // Another action was waiting (its rule set was abandoned): drop it.
@@ -92,7 +102,7 @@ final class LuaRuleAction: ExternalRuleAction {
             switch code {
             case .continue, .yield: return .continue
             case .stop: return .stop
-            case .done: return .abort
+            case .done: return facility == .tcpRequest || facility == .tcpResponse ? .stop : .abort
             case .error: return .respond(.error(500))
             case .deny: return .respond(.error(facility.isResponse ? 502 : 403))
             case .abort: return .abort

@@ -58,9 +58,16 @@ public final class LuaTransaction {
     public var objects: [(state: LuaState, handle: LuaObjectHandle)] = []
     /// The TXN object of this transaction in each state (`ObjectIdentifier(state)`), built once and reused.
     public var txnObjects: [ObjectIdentifier: LuaObjectHandle] = [:]
-    /// TCP mode: the request and response bytes `txn.req` / `txn.res` work on (set by the TCP proxy).
-    public var requestChannel: LuaChannelBuffer?
-    public var responseChannel: LuaChannelBuffer?
+    /// TCP mode: the request and response bytes `txn.req` / `txn.res` work on (the stream's channels, which the
+    /// TCP proxy keeps in the sample context).
+    public var requestChannel: LuaChannelBuffer? {
+        get { self.samples.requestChannel }
+        set { self.samples.requestChannel = newValue }
+    }
+    public var responseChannel: LuaChannelBuffer? {
+        get { self.samples.responseChannel }
+        set { self.samples.responseChannel = newValue }
+    }
 
     public init(
         samples: SampleContext, isHTTP: Bool, context: Context, options: LuaAPIOptions = LuaAPIOptions(),

@@ -1,13 +1,14 @@
 import NIOCore
+import TidegateCore
 import TidegateLua
 
 /// The Swift side of `txn.req` / `txn.res`.
 ///
 /// In HTTP mode only `input`, `output`, `may_recv`, `is_full` and `is_resp` are allowed (HAProxy since 2.3);
-/// the others raise. In TCP mode the methods work on the transaction's `LuaChannelBuffer` (`requestChannel` /
-/// `responseChannel`); a channel with no buffer is empty and closed. Nothing here yields: where HAProxy would wait
-/// for more data (`data(-1)` on an empty buffer, `line` with no newline yet, `forward(n)` past the input,
-/// `send` with no room) these return what is buffered now.
+/// the others raise. In TCP mode the methods work on the stream's `ChannelBuffer` (`requestChannel` /
+/// `responseChannel`); a channel with no buffer is empty and closed. As in HAProxy, `data`, `line`, `getline` and
+/// `forward` wait (yield) for more input when they need it, the channel may still receive and the code may wait (an
+/// action while the inspection is not final); otherwise they return what is buffered now. `send` never waits.
 public final class LuaChannel {
     let transaction: LuaTransaction
     let isResponse: Bool
@@ -95,7 +96,7 @@ public final class LuaChannel {
             LuaMethod("forward", arguments: 1) { (channel: LuaChannel, values) in
                 let buffer = try channel.tcpBuffer()
                 let count = try LuaArguments(values, function: "forward", firstPosition: 2).integer(0)
-                return .values([.integer(Int64(buffer.forward(Int(clamping: count))))])
+                return channel.forward(Int(clamping: count), done: 0, in: buffer)
             },
         ])
 
@@ -143,19 +144,81 @@ public final class LuaChannel {
         LuaMethod(name, arguments: deprecated ? 0 : .between(0...2)) { (channel: LuaChannel, values) in
             let buffer = try channel.tcpBuffer()
             let arguments = LuaArguments(values, function: name, firstPosition: 2)
-            var range = try channel.range(arguments, offsetAt: 0, lengthAt: 1, in: buffer)
-            if line {
-                let bytes = buffer.bytes(range)
-                if let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) {
-                    range = range.lowerBound..<(range.lowerBound + newline + 1)
-                }
+            let offset = try channel.range(arguments, offsetAt: 0, lengthAt: nil, in: buffer).lowerBound
+            var wanted: Int?
+            if arguments.count > 1, arguments.values[1] != .nil {
+                let given = Int(clamping: try arguments.integer(1))
+                guard given >= -1 else { throw LuaArgumentError.bad(3, name, "length out of range") }
+                wanted = given == -1 ? buffer.capacity : given
             }
-            if range.isEmpty && buffer.inputEnded {
-                return .values([.nil])
-            }
-            let bytes = buffer.bytes(range)
-            if consume { _ = buffer.replace(range, with: []) }
-            return .values([.string(bytes)])
+            // `dup` and `get` (deprecated) never wait; `getline` (deprecated) waits for a line.
+            let waits = !deprecated || (consume && line)
+            return try channel.read(
+                from: offset, wanted: wanted, line: line, consume: consume, waits: waits, emptyIsNil: !deprecated,
+                in: buffer)
         }
+    }
+
+    /// `data`, `line` and the deprecated readers: the input from `offset`, `wanted` bytes or all of it (up to the
+    /// first newline for `line`). When that is not there yet, waits for more input if allowed, else returns what
+    /// there is: nil when the input is empty (with `emptyIsNil`, else only when it also ended: the deprecated
+    /// readers give `""` on an empty open channel).
+    private func read(
+        from offset: Int, wanted: Int?, line: Bool, consume: Bool, waits: Bool, emptyIsNil: Bool,
+        in buffer: LuaChannelBuffer
+    ) throws -> LuaFunctionResult {
+        let available = buffer.input.readableBytes
+        let remaining = max(available - min(offset, available), 0)
+        var length = min(wanted ?? remaining, remaining)
+        var complete: Bool
+        if line {
+            let bytes = buffer.bytes(offset..<(offset + length))
+            if let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) {
+                length = newline + 1
+                complete = true
+            } else {
+                complete = wanted.map { offset + $0 <= available } ?? false
+            }
+        } else {
+            complete = wanted.map { $0 == 0 || offset + $0 <= available } ?? (remaining > 0)
+        }
+        if !complete {
+            if waits, let wait = self.waitForInput(buffer, then: { _ in
+                try self.read(
+                    from: offset, wanted: wanted, line: line, consume: consume, waits: waits, emptyIsNil: emptyIsNil,
+                    in: buffer)
+            }) {
+                return wait
+            }
+            if available == 0 && (emptyIsNil || buffer.inputEnded) { return .values([.nil]) }
+            length = remaining
+        }
+        let bytes = buffer.bytes(offset..<(offset + length))
+        if consume { _ = buffer.replace(offset..<(offset + length), with: []) }
+        return .values([.string(bytes)])
+    }
+
+    /// `forward(n)`: moves input to the output, waiting for more input until `n` bytes moved when allowed.
+    private func forward(_ total: Int, done: Int, in buffer: LuaChannelBuffer) -> LuaFunctionResult {
+        let moved = done + buffer.forward(total - done)
+        if moved < total,
+            let wait = self.waitForInput(buffer, then: { _ in self.forward(total, done: moved, in: buffer) })
+        {
+            return wait
+        }
+        return .values([.integer(Int64(moved))])
+    }
+
+    /// A yield until the channel changes (input, end of input, end of the inspection), then `retry`; nil when the
+    /// code may not wait: not an action, or the channel cannot receive more or the inspection is final.
+    private func waitForInput(_ buffer: LuaChannelBuffer, then retry: @escaping LuaSwiftFunction)
+        -> LuaFunctionResult?
+    {
+        guard case .action = self.transaction.context, buffer.mayReceive,
+            let runtime = self.transaction.samples.scriptHost as? LuaLoopRuntime
+        else { return nil }
+        let promise = runtime.eventLoop.makePromise(of: [LuaValue].self)
+        buffer.whenChanged { promise.succeed([]) }
+        return .yield(request: LuaAwait(promise.futureResult), continuation: retry)
     }
 }

@@ -5,8 +5,12 @@ import TidegateHTTP
 
 /// The compiled rules of one proxy section: layer-4 rules, HTTP rules and backend switching.
 public final class ProxyRules: Sendable {
-    public let tcpConnection: [TCPRuleProgram]
-    public let tcpContent: [TCPRuleProgram]
+    public let tcpConnection: TCPRuleSet
+    public let tcpContent: TCPRuleSet
+    public let tcpResponseContent: TCPRuleSet
+    /// `tcp-request inspect-delay` / `tcp-response inspect-delay` (nil: none, rules are evaluated once, final).
+    public let tcpRequestInspectDelay: TimeAmount?
+    public let tcpResponseInspectDelay: TimeAmount?
     public let httpRequest: HTTPRuleSet
     public let httpResponse: HTTPRuleSet
     public let httpAfterResponse: HTTPRuleSet
@@ -15,12 +19,17 @@ public final class ProxyRules: Sendable {
     let backends: BackendTable
 
     public init(
-        tcpConnection: [TCPRuleProgram] = [], tcpContent: [TCPRuleProgram] = [], httpRequest: HTTPRuleSet = HTTPRuleSet(),
+        tcpConnection: TCPRuleSet = TCPRuleSet(), tcpContent: TCPRuleSet = TCPRuleSet(),
+        tcpResponseContent: TCPRuleSet = TCPRuleSet(facility: .tcpResponse), tcpRequestInspectDelay: TimeAmount? = nil,
+        tcpResponseInspectDelay: TimeAmount? = nil, httpRequest: HTTPRuleSet = HTTPRuleSet(),
         httpResponse: HTTPRuleSet = HTTPRuleSet(), httpAfterResponse: HTTPRuleSet = HTTPRuleSet(),
         backendSwitching: [BackendSwitchRule] = [], backends: BackendTable = BackendTable()
     ) {
         self.tcpConnection = tcpConnection
         self.tcpContent = tcpContent
+        self.tcpResponseContent = tcpResponseContent
+        self.tcpRequestInspectDelay = tcpRequestInspectDelay
+        self.tcpResponseInspectDelay = tcpResponseInspectDelay
         self.httpRequest = httpRequest
         self.httpResponse = httpResponse
         self.httpAfterResponse = httpAfterResponse
@@ -59,13 +68,21 @@ public final class ProxyRules: Sendable {
     /// Layer-4 rules at accept time (`tcp-request connection`): false means reject.
     func acceptConnection(stream: StreamContext) -> Bool {
         guard !tcpConnection.isEmpty else { return true }
-        return TCPRuleProgram.evaluate(tcpConnection, in: stream.samples) != .reject
+        return Self.accepts(tcpConnection.apply(in: stream.samples))
     }
 
-    /// `tcp-request content` rules (evaluated when the stream starts): false means reject.
+    /// `tcp-request content` rules evaluated at once and for good (HTTP mode, on each request): false means
+    /// close. Actions cannot wait there (a Lua action that yields fails, and the next rule runs).
     func acceptContent(stream: StreamContext) -> Bool {
         guard !tcpContent.isEmpty else { return true }
-        return TCPRuleProgram.evaluate(tcpContent, in: stream.samples) != .reject
+        return Self.accepts(tcpContent.apply(in: stream.samples))
+    }
+
+    private static func accepts(_ verdict: TCPRuleVerdict) -> Bool {
+        switch verdict {
+        case .accept, .wait, .useService: return true
+        case .reject, .error, .abort, .suspend: return false
+        }
     }
 }
 

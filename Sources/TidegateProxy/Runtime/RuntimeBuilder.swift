@@ -241,15 +241,24 @@ public struct RuntimeBuilder {
                 return HTTPRuleSet()
             }
         }
-        func tcpRules(_ list: [TCPRule]) -> [TCPRuleProgram] {
-            list.compactMap { rule in
-                switch TCPRuleProgram.compile(rule, acls: acls, environment: environment) {
+        func tcpRules(_ list: [TCPRule], _ facility: RuleFacility) -> TCPRuleSet {
+            let programs = list.compactMap { rule -> TCPRuleProgram? in
+                switch TCPRuleProgram.compile(
+                    rule, acls: acls, environment: environment, facility: facility, allowsServices: proxy.mode == .tcp)
+                {
                 case .success(let program): return program
                 case .failure(let error):
                     diagnostics.append(error)
                     return nil
                 }
             }
+            return TCPRuleSet(rules: programs, facility: facility)
+        }
+        if proxy.mode == .http, let first = proxy.tcpResponseContentRules.first {
+            diagnostics.append(
+                .warning(
+                    "'tcp-response content' rules are only evaluated in mode tcp; they are ignored in mode http.",
+                    at: first.location))
         }
         var switching: [BackendSwitchRule] = []
         for rule in proxy.backendRules {
@@ -259,7 +268,11 @@ public struct RuntimeBuilder {
             }
         }
         return ProxyRules(
-            tcpConnection: tcpRules(proxy.tcpRequestConnectionRules), tcpContent: tcpRules(proxy.tcpRequestContentRules),
+            tcpConnection: tcpRules(proxy.tcpRequestConnectionRules, .tcpRequest),
+            tcpContent: tcpRules(proxy.tcpRequestContentRules, .tcpRequest),
+            tcpResponseContent: tcpRules(proxy.tcpResponseContentRules, .tcpResponse),
+            tcpRequestInspectDelay: proxy.tcpRequestInspectDelay.flatMap { $0 > 0 ? .milliseconds(Int64($0)) : nil },
+            tcpResponseInspectDelay: proxy.tcpResponseInspectDelay.flatMap { $0 > 0 ? .milliseconds(Int64($0)) : nil },
             httpRequest: rules(proxy.httpRequestRules, .httpRequest),
             httpResponse: rules(proxy.httpResponseRules, .httpResponse),
             httpAfterResponse: rules(proxy.httpAfterResponseRules, .httpAfterResponse), backendSwitching: switching,
