@@ -27,6 +27,7 @@ struct LuaResponseRulesTests {
             frontend fe
                 bind 127.0.0.1:\(port)
                 http-response lua.late 300 if { path_beg /late }
+                http-response lua.late 1000 if { path_beg /slow }
                 http-after-response lua.after_nap if { path_beg /after }
                 default_backend be
 
@@ -57,17 +58,22 @@ struct LuaResponseRulesTests {
         let (tidegate, server, port) = try await Self.start()
         defer { tidegate.stop() }
         defer { Task { await server.stop() } }
-        async let slow = Self.get(port, "/late?bytes=300000")
+        let clock = ContinuousClock()
+        let started = clock.now
+        async let slow = Self.get(port, "/slow?bytes=300000")
         try await Task.sleep(for: .milliseconds(50))
-        let (fast, fastTime) = try await Self.get(port, "/fast")
+        let (fast, _) = try await Self.get(port, "/fast")
+        let fastDone = clock.now - started
         let (late, lateTime) = try await slow
         #expect(fast.status == 200)
         #expect(fast.header("x-late") == nil)
-        #expect(fastTime < .milliseconds(250), "a response without the action waited \(fastTime)")
+        // Ordering, not latency: the request without the action was answered while the other one waited (the slow
+        // one started after `started`, so it ended at least `lateTime` after it).
+        #expect(fastDone < lateTime, "fast answered after \(fastDone), the waiting one after \(lateTime)")
         #expect(late.status == 200, "\(late)")
-        #expect(late.header("x-late") == "slept 300 status 200", "\(late)")
+        #expect(late.header("x-late") == "slept 1000 status 200", "\(late)")
         #expect(late.bodyLength == 300_000, "\(late)")
-        #expect(lateTime >= .milliseconds(300), "the action's sleep was skipped: \(lateTime)")
+        #expect(lateTime >= .milliseconds(1000), "the action's sleep was skipped: \(lateTime)")
     }
 
     @Test("keep-alive: the connection serves the next request after a waiting response action")

@@ -88,7 +88,8 @@ import TidegateLua
                     """)
             let elapsed = ContinuousClock.now - start
             #expect(outcome == .values([nil, "timeout", "no newline", nil, "timeout", "x"]))
-            #expect(elapsed >= .milliseconds(380) && elapsed < .seconds(2))
+            // Two 0.2 s timeouts really waited; the upper bound only says nothing hung (loaded CI machines are slow).
+            #expect(elapsed >= .milliseconds(380) && elapsed < .seconds(10))
             try await server.close()
         }
     }
