@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "tidegate", targets: ["tidegate"]),
         .executable(name: "spop-codec-bench", targets: ["spop-codec-bench"]),
+        .executable(name: "tidegate-spoa", targets: ["tidegate-spoa"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -78,6 +79,31 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        // The offload agent: SPOP server on NIO (one connection handler per HAProxy connection driving the SPOP state
+        // machine), worker event loops each with its own script interpreters, handler dispatch, counters, shutdown.
+        .target(
+            name: "TidegateSPOA",
+            dependencies: [
+                "SPOP", "TidegateLua", "TidegateCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `tidegate-spoa -p <port> -n <workers> -d -f <file>...`: argument parsing and wiring only.
+        .executableTarget(
+            name: "tidegate-spoa",
+            dependencies: [
+                "TidegateSPOA",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Codec micro-benchmark: decode a NOTIFY and encode an ACK in a loop (bench/spop-codec-bench.sh).
         .executableTarget(
             name: "spop-codec-bench",
@@ -108,6 +134,18 @@ let package = Package(
         .testTarget(
             name: "SPOPTests",
             dependencies: ["SPOP", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TidegateSPOATests",
+            dependencies: [
+                "TidegateSPOA", "SPOP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TidegateLuaTests", dependencies: ["TidegateLua"], swiftSettings: swiftSettings),

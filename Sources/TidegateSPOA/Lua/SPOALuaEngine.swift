@@ -1,0 +1,151 @@
+import Logging
+import NIOCore
+import SPOP
+import TidegateLua
+
+/// The Lua engine of one worker: one Lua 5.4 state with the `spoa` module, the handlers scripts registered,
+/// and a few finished coroutines kept for reuse. Handlers run in coroutines under the worker's limits: a count
+/// hook yields every `forcedYieldInstructions` so that the loop serves its other connections, and the CPU time
+/// of a call is capped by `handlerTimeout` (the call then fails with "execution timeout").
+final class SPOALuaEngine: SPOAScriptEngine {
+    let state: LuaState
+    unowned let worker: SPOAWorker
+    /// Registered handler functions, by handler number.
+    private(set) var handlers: [(name: String, function: LuaFunction)] = []
+    /// Where `spoa.set_var_*` write: the actions of the handler call being resumed, nil outside one.
+    var currentActions: SPOAActionBuffer?
+    private var idleCoroutines: [LuaCoroutine] = []
+    private static let maxIdleCoroutines = 32
+
+    init(worker: SPOAWorker) throws(LuaError) {
+        self.worker = worker
+        state = try LuaState(maxMemory: worker.configuration.limits.luaMaxMemory)
+        try state.setGlobal("spoa", module: SPOALuaModule.make(engine: self))
+    }
+
+    func load(path: String) throws {
+        // `require` finds modules next to the script first (HAProxy's example loads `print_r.lua` so).
+        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        try state.run(
+            chunk: "local dir = ...; package.path = dir .. '/?.lua;' .. package.path",
+            name: "spoa-path", arguments: [LuaValue(directory)])
+        let chunk = try state.loadFile(path: path, allowPrecompiled: true)
+        _ = try chunk.call([])
+    }
+
+    /// `spoa.register_message(name, fn)`.
+    func register(name: String, function: LuaFunction) {
+        handlers.append((name, function))
+        worker.register(name, engine: self, handler: handlers.count - 1)
+    }
+
+    func start(
+        handler: Int, message: SPOPMessage, actions: SPOAActionBuffer,
+        completion: @escaping (SPOAHandlerOutcome) -> Void
+    ) -> SPOAHandlerRun? {
+        let function = handlers[handler].function
+        let coroutine: LuaCoroutine
+        do {
+            coroutine = try makeCoroutine(function)
+        } catch {
+            completion(.failed("\(error)"))
+            return nil
+        }
+        let run = SPOALuaRun(
+            engine: self, coroutine: coroutine, actions: actions,
+            arguments: [SPOALuaValues.arguments(message.arguments)], completion: completion)
+        run.step()
+        return run.isFinished ? nil : run
+    }
+
+    private func makeCoroutine(_ function: LuaFunction) throws(LuaError) -> LuaCoroutine {
+        let limits = worker.configuration.limits
+        let coroutine: LuaCoroutine
+        if let reused = idleCoroutines.popLast(), reused.restart(function) {
+            coroutine = reused
+        } else {
+            coroutine = try LuaCoroutine(function)
+        }
+        coroutine.forcedYieldInstructions = limits.forcedYieldInstructions
+        coroutine.timeLimit = limits.handlerTimeout
+        return coroutine
+    }
+
+    /// Keeps a coroutine that finished normally for the next call (HAProxy reuses its Lua threads too).
+    func recycle(_ coroutine: LuaCoroutine) {
+        guard coroutine.isRestartable, idleCoroutines.count < Self.maxIdleCoroutines else { return }
+        idleCoroutines.append(coroutine)
+    }
+}
+
+/// One handler call running in a coroutine on the worker's loop.
+final class SPOALuaRun: SPOAHandlerRun {
+    /// Forced yields within this much wall time resume at once; after it the loop gets the hand back.
+    static let slice = TimeAmount.microseconds(500)
+
+    private unowned let engine: SPOALuaEngine
+    private let coroutine: LuaCoroutine
+    private let actions: SPOAActionBuffer
+    private var arguments: [LuaValue]
+    private var completion: ((SPOAHandlerOutcome) -> Void)?
+    private var timer: Scheduled<Void>?
+    private(set) var isFinished = false
+
+    init(
+        engine: SPOALuaEngine, coroutine: LuaCoroutine, actions: SPOAActionBuffer, arguments: [LuaValue],
+        completion: @escaping (SPOAHandlerOutcome) -> Void
+    ) {
+        self.engine = engine
+        self.coroutine = coroutine
+        self.actions = actions
+        self.arguments = arguments
+        self.completion = completion
+    }
+
+    func step() {
+        let started = NIODeadline.now()
+        while true {
+            engine.currentActions = actions
+            let result = coroutine.resume(arguments: arguments)
+            engine.currentActions = nil
+            arguments = []
+            switch result {
+            case .finished:
+                engine.recycle(coroutine)
+                finish(.done)
+            case .failed(let error) where error.code == .timeout:
+                finish(.timedOut(error.description))
+            case .failed(let error):
+                finish(.failed(error.description))
+            case .yielded(.forced), .yielded(.script):
+                if NIODeadline.now() - started < Self.slice { continue }
+                // Resume after the loop has polled its sockets (a timer due now would run before the poll).
+                timer = engine.worker.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(50)) {
+                    self.timer = nil
+                    self.step()
+                }
+            case .yielded(.request):
+                coroutine.close()
+                finish(.failed("a handler cannot wait for I/O in the agent"))
+            }
+            return
+        }
+    }
+
+    func cancel() {
+        completion = nil
+        timer?.cancel()
+        timer = nil
+        if !isFinished {
+            isFinished = true
+            coroutine.close()
+        }
+    }
+
+    private func finish(_ outcome: SPOAHandlerOutcome) {
+        isFinished = true
+        let completion = completion
+        self.completion = nil
+        completion?(outcome)
+    }
+}
