@@ -139,7 +139,7 @@ let package = Package(
         .testTarget(
             name: "TidegateSPOATests",
             dependencies: [
-                "TidegateSPOA", "SPOP",
+                "TidegateSPOA", "SPOP", "TidegateLua",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -165,6 +165,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            exclude: ["SPOA/Fixtures"],
             swiftSettings: swiftSettings
         ),
     ]

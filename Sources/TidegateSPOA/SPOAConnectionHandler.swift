@@ -26,6 +26,8 @@ final class SPOAConnectionHandler: ChannelDuplexHandler {
     /// Inside `channelRead`: ACKs completed meanwhile are flushed at `channelReadComplete`.
     private var reading = false
     private var needsFlush = false
+    /// ACKs written but not flushed yet (answered, but HAProxy has not seen the answer).
+    private var unflushedAcks = 0
     /// Inside `processFrames` (a handler finishing synchronously must not re-enter it).
     private var processing = false
     /// A `read` held back because too many frames are in flight (or the connection is draining).
@@ -80,6 +82,7 @@ final class SPOAConnectionHandler: ChannelDuplexHandler {
         reading = false
         if needsFlush {
             needsFlush = false
+            unflushedAcks = 0
             context.flush()
         }
         if received.readableBytes == 0 {
@@ -145,7 +148,8 @@ final class SPOAConnectionHandler: ChannelDuplexHandler {
             nextJobID &+= 1
             let job = SPOANotifyJob(notify: notify, worker: worker, allocator: context!.channel.allocator)
             jobs[id] = job
-            worker.statistics.maxInFlight = max(worker.statistics.maxInFlight, jobs.count)
+            // In flight from HAProxy's point of view: NOTIFYs being processed or whose ACK is not sent yet.
+            worker.statistics.maxInFlight = max(worker.statistics.maxInFlight, jobs.count + unflushedAcks)
             job.start { [self] job in
                 jobFinished(id, job)
             }
@@ -195,6 +199,7 @@ final class SPOAConnectionHandler: ChannelDuplexHandler {
             let actions = SPOAFrameLog.describe(empty ? [] : job.actions.actions)
             logger.debug("sent ACK sid=\(notify.streamID) fid=\(notify.frameID) \(actions)")
         }
+        if reading { unflushedAcks += 1 }
         write(out)
         if draining {
             finishDrainingIfIdle()

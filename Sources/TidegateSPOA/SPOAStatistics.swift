@@ -42,7 +42,8 @@ public struct SPOAStatistics: Sendable, Hashable {
     public var protocolErrors = 0
     /// HAPROXY-DISCONNECT frames received.
     public var peerDisconnects = 0
-    /// The most NOTIFY frames seen in flight at once on one connection (pipelining at work when above 1).
+    /// The most NOTIFY frames seen in flight at once on one connection: being processed, or answered in the same
+    /// read but not flushed yet. Above 1 means HAProxy pipelined.
     public var maxInFlight = 0
     /// Per message name.
     public var messages: [String: Message] = [:]

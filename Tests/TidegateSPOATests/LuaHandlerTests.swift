@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import SPOP
+import TidegateLua
 import Testing
 
 @testable import TidegateSPOA
@@ -157,4 +158,27 @@ func temporaryScript(_ text: String, extension ext: String = "lua") throws -> St
     let path = "/tmp/tidegate-spoa-test-\(UInt32.random(in: 0...UInt32.max)).\(ext)"
     try text.write(toFile: path, atomically: true, encoding: .utf8)
     return path
+}
+
+/// Precompiled scripts (`.luac`) load like source ones.
+@Suite struct PrecompiledScriptTests {
+    @Test func luacScriptsLoad() async throws {
+        // Compile with the engine itself (no luac binary needed): string.dump of the loaded chunk.
+        let state = try LuaState()
+        let source = #"spoa.register_message("compiled", function() spoa.set_var_int32("v", spoa.scope.txn, 7) end)"#
+        let dumped = try state.run(chunk: "return string.dump(load(...))", name: "dump", arguments: [LuaValue(source)])
+        guard case .string(let bytecode)? = dumped.first else {
+            Issue.record("no bytecode: \(dumped)")
+            return
+        }
+        #expect(bytecode.first == 0x1B)
+        let path = "/tmp/tidegate-spoa-test-\(UInt32.random(in: 0...UInt32.max)).luac"
+        try Data(bytecode).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await withAgent(scripts: [path]) { agent, group in
+            let client = try await agent.client(group)
+            try await client.notify(streamID: 1, frameID: 1, [message("compiled")])
+            #expect(try await client.expectAck().actions == [SPOPAction(set: "v", scope: .transaction, to: .int32(7))])
+        }
+    }
 }
