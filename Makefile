@@ -3,7 +3,7 @@
 #   make test  - the whole test suite (unit + end-to-end against the real binary)
 
 SWIFT ?= swift
-SYSTEM_PACKAGES ?= curl liblua5.4-dev pkg-config haproxy
+SYSTEM_PACKAGES ?= curl liblua5.4-dev pkg-config python3-dev haproxy
 CONFIG ?= examples/quickstart.cfg
 
 .PHONY: run test deps build build-debug unit e2e bench clean

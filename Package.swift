@@ -79,12 +79,16 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        // Debian's CPython 3 (python3-dev: headers, and libpython through pkg-config `python3-embed`).
+        .systemLibrary(name: "CPython3", pkgConfig: "python3-embed", providers: [.apt(["python3-dev"])]),
+        // The only C of the agent's Python engine: wrappers for object macros and the `spoa` module definition.
+        .target(name: "CTidegatePython", dependencies: ["CPython3"]),
         // The offload agent: SPOP server on NIO (one connection handler per HAProxy connection driving the SPOP state
         // machine), worker event loops each with its own script interpreters, handler dispatch, counters, shutdown.
         .target(
             name: "TidegateSPOA",
             dependencies: [
-                "SPOP", "TidegateLua", "TidegateCore",
+                "SPOP", "TidegateLua", "TidegateCore", "CTidegatePython",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

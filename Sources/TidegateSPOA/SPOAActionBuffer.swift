@@ -26,6 +26,12 @@ public final class SPOAActionBuffer {
         count += 1
     }
 
+    /// Adds `count` actions already encoded (by a handler thread).
+    public func append(encoded: ByteBuffer, count: Int) {
+        bytes.writeImmutableBuffer(encoded)
+        self.count += count
+    }
+
     /// Drops every action (a handler failed: the ACK goes out empty).
     public func removeAll() {
         bytes.clear()

@@ -16,14 +16,16 @@ public final class SPOAAgent: Sendable {
     private let ownsGroup: Bool
     private let workers: [NIOLoopBound<SPOAWorker>]
     private let listeners: [any Channel]
+    private let python: SPOAPythonHost?
     private let logger: Logger
     /// Set by the first `shutdown()`: later calls return at once.
     private let stopping = Mutex(false)
 
     private init(
         configuration: SPOAConfiguration, group: MultiThreadedEventLoopGroup, ownsGroup: Bool,
-        workers: [NIOLoopBound<SPOAWorker>], listeners: [any Channel], logger: Logger
+        workers: [NIOLoopBound<SPOAWorker>], listeners: [any Channel], python: SPOAPythonHost?, logger: Logger
     ) {
+        self.python = python
         self.configuration = configuration
         self.group = group
         self.ownsGroup = ownsGroup
@@ -41,12 +43,20 @@ public final class SPOAAgent: Sendable {
     ) async throws -> SPOAAgent {
         let ownsGroup = group == nil
         let group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: configuration.workers)
+        var python: SPOAPythonHost?
         do {
+            // Python scripts run once for all workers (one interpreter per process).
+            let pythonScripts = configuration.scripts.filter { $0.lowercased().hasSuffix(".py") }
+            if !pythonScripts.isEmpty {
+                python = try SPOAPythonHost(scripts: pythonScripts, threads: configuration.workers)
+            }
+            let pythonHost = python
             var workers: [NIOLoopBound<SPOAWorker>] = []
             for (index, loop) in group.makeIterator().enumerated() {
                 let worker = try await loop.submit { () throws -> NIOLoopBound<SPOAWorker> in
                     let worker = SPOAWorker(
-                        eventLoop: loop, index: index + 1, configuration: configuration, logger: logger)
+                        eventLoop: loop, index: index + 1, configuration: configuration, logger: logger,
+                        python: pythonHost)
                     try worker.loadScripts(configuration.scripts)
                     return NIOLoopBound(worker, eventLoop: loop)
                 }.get()
@@ -74,8 +84,9 @@ public final class SPOAAgent: Sendable {
             }
             return SPOAAgent(
                 configuration: configuration, group: group, ownsGroup: ownsGroup, workers: workers,
-                listeners: listeners, logger: logger)
+                listeners: listeners, python: python, logger: logger)
         } catch {
+            await python?.shutdown()
             if ownsGroup { try? await group.shutdownGracefully() }
             throw error
         }
@@ -146,6 +157,7 @@ public final class SPOAAgent: Sendable {
             }
         }
         logger.info("all connections closed")
+        await python?.shutdown()
         if ownsGroup {
             try? await group.shutdownGracefully()
         }

@@ -14,13 +14,19 @@ final class SPOAWorker {
     private(set) var routes: [String: SPOAMessageRoute] = [:]
     private var engines: [any SPOAScriptEngine] = []
     private var lua: SPOALuaEngine?
+    private var python: SPOAPythonEngine?
+    private let pythonHost: SPOAPythonHost?
     /// Open connections, for graceful shutdown.
     var connections: [ObjectIdentifier: SPOAConnectionHandler] = [:]
     /// Called when the last connection closes while draining.
     var onDrained: (() -> Void)?
 
-    init(eventLoop: any EventLoop, index: Int, configuration: SPOAConfiguration, logger: Logger) {
+    init(
+        eventLoop: any EventLoop, index: Int, configuration: SPOAConfiguration, logger: Logger,
+        python: SPOAPythonHost? = nil
+    ) {
         self.eventLoop = eventLoop
+        self.pythonHost = python
         self.index = index
         self.configuration = configuration
         var logger = logger
@@ -45,7 +51,14 @@ final class SPOAWorker {
             engines.append(engine)
             return engine
         }
-        throw SPOAScriptError(path: path, message: "unknown script type (expected .lua or .luac)")
+        if lowered.hasSuffix(".py"), let pythonHost {
+            if let python { return python }
+            let engine = SPOAPythonEngine(host: pythonHost, worker: self)
+            python = engine
+            engines.append(engine)
+            return engine
+        }
+        throw SPOAScriptError(path: path, message: "unknown script type (expected .lua, .luac or .py)")
     }
 
     /// Called by an engine when a script registers `name`.

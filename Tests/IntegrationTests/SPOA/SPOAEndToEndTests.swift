@@ -47,22 +47,35 @@ import Testing
         try await body(setup, agent)
     }
 
-    @Test func everyVariableTypeComesBackThroughHAProxy() async throws {
-        try await Self.withRunningAgent { setup, _ in
+    /// The arguments as each engine's handler saw them: 64-bit integers intact, addresses as text (Lua) or
+    /// `ipaddress` objects (Python).
+    static let argumentViews = [
+        "spoa_e2e.lua": (
+            "ip=string:127.0.0.1 port=integer:",
+            "path=string:/e2e/first tag=string:first spin=string:0 ip6=string:2001:db8::42 big=integer:-9000000000 "
+                + "flag=boolean:true"
+        ),
+        "spoa_e2e.py": (
+            "ip=IPv4Address:127.0.0.1 port=int:",
+            "path=str:/e2e/first tag=str:first spin=str:0 ip6=IPv6Address:2001:db8::42 big=int:-9000000000 "
+                + "flag=bool:True"
+        ),
+    ]
+
+    @Test(arguments: ["spoa_e2e.lua", "spoa_e2e.py"])
+    func everyVariableTypeComesBackThroughHAProxy(script: String) async throws {
+        try await Self.withRunningAgent(script: script) { setup, _ in
             let response = try await setup.request(tag: "first")
             Self.expectAgentAnswered(response, tag: "first")
-            // The arguments as the Lua handler saw them: 64-bit integers intact, addresses as text.
             let args = try #require(response.header("X-Args"))
-            #expect(args.hasPrefix("ip=string:127.0.0.1 port=integer:"), "\(args)")
-            #expect(
-                args.hasSuffix(
-                    "path=string:/e2e/first tag=string:first spin=string:0 ip6=string:2001:db8::42 "
-                        + "big=integer:-9000000000 flag=boolean:true"), "\(args)")
+            let (prefix, suffix) = Self.argumentViews[script]!
+            #expect(args.hasPrefix(prefix) && args.hasSuffix(suffix), "\(args)")
         }
     }
 
-    @Test func pipelinedRequestsEachGetTheirOwnAnswer() async throws {
-        try await Self.withRunningAgent(workers: 1) { setup, agent in
+    @Test(arguments: [("spoa_e2e.lua", 100_000), ("spoa_e2e.py", 20_000)])
+    func pipelinedRequestsEachGetTheirOwnAnswer(script: String, spin: Int) async throws {
+        try await Self.withRunningAgent(script: script, workers: 1) { setup, agent in
             // 8 clients × 25 requests, handlers doing some work: HAProxy sends several NOTIFYs per agent
             // connection before the ACKs come back. Each response must carry its own request's tag.
             let failures = try await withThrowingTaskGroup(of: [String].self) { tasks in
@@ -71,7 +84,7 @@ import Testing
                         var failures: [String] = []
                         for index in 0..<25 {
                             let tag = "c\(client)r\(index)"
-                            let response = try await setup.request(tag: tag, spin: 100_000)
+                            let response = try await setup.request(tag: tag, spin: spin)
                             if response.header("X-Str") != "tag=\(tag)" || response.header("X-Int64") != "-9000000000000" {
                                 failures.append("\(tag): \(response)")
                             }
