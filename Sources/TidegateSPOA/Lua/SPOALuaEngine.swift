@@ -33,11 +33,31 @@ final class SPOALuaEngine: SPOAScriptEngine {
         _ = try chunk.call([])
     }
 
-    /// `spoa.register_message(name, fn)`.
-    func register(name: String, function: LuaFunction) {
-        handlers.append((name, function))
+    /// `spoa.register_message(name, fn)`: registers `fn` behind a wrapper that builds its `args` table in Lua from
+    /// flat name/value arguments (cheaper than building the nested tables in Swift).
+    func register(name: String, function: LuaFunction) throws(LuaError) {
+        guard case .function(let wrapper)? = try state.run(
+            chunk: Self.argumentsWrapper, name: "spoa-args", arguments: [.function(function)]
+        ).first else {
+            throw LuaError(code: .runtime, message: "cannot wrap the handler of '\(name)'")
+        }
+        handlers.append((name, wrapper))
         worker.register(name, engine: self, handler: handlers.count - 1)
     }
+
+    /// Called with `name1, value1, name2, value2, ...`; calls the handler with `{{name=, value=}, ...}`.
+    private static let argumentsWrapper = """
+        local handler = ...
+        local pack = table.pack
+        return function(...)
+            local flat = pack(...)
+            local args = {}
+            for i = 1, flat.n, 2 do
+                args[(i + 1) // 2] = { name = flat[i], value = flat[i + 1] }
+            end
+            return handler(args)
+        end
+        """
 
     func start(
         handler: Int, message: SPOPMessage, actions: SPOAActionBuffer,
@@ -53,7 +73,7 @@ final class SPOALuaEngine: SPOAScriptEngine {
         }
         let run = SPOALuaRun(
             engine: self, coroutine: coroutine, actions: actions,
-            arguments: [SPOALuaValues.arguments(message.arguments)], completion: completion)
+            arguments: SPOALuaValues.flatArguments(message.arguments), completion: completion)
         run.step()
         return run.isFinished ? nil : run
     }

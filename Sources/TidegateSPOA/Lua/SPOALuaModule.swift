@@ -21,7 +21,7 @@ enum SPOALuaModule {
             guard case .function(let function) = values[1] else {
                 throw arguments.typeError(1, expected: "function")
             }
-            engine.register(name: String(decoding: name, as: UTF8.self), function: function)
+            try engine.register(name: String(decoding: name, as: UTF8.self), function: function)
             return .values([])
         }
         setter(&module, "set_var_null", engine: engine, hasValue: false) { _ in .null }

@@ -5,19 +5,16 @@ import TidegateLua
 
 /// SPOP values as Lua sees them.
 enum SPOALuaValues {
-    /// A message's arguments as the handler's `args`: an array of `{name = ..., value = ...}` in message order.
-    static func arguments(_ list: SPOPKVList) -> LuaValue {
-        var array: [LuaValue] = []
-        array.reserveCapacity(list.count)
+    /// A message's arguments as `name1, value1, name2, value2, ...` in message order, for the wrapper that
+    /// builds the handler's `args` table (`{{name = ..., value = ...}, ...}`).
+    static func flatArguments(_ list: SPOPKVList) -> [LuaValue] {
+        var flat: [LuaValue] = []
+        flat.reserveCapacity(2 * list.count)
         for item in list {
-            var entry: [LuaValue: LuaValue] = ["name": .string(Array(item.name.readableBytesView))]
-            let value = value(item.value)
-            if value != .nil {
-                entry["value"] = value
-            }
-            array.append(.table(LuaTable(hash: entry)))
+            flat.append(.string(Array(item.name.readableBytesView)))
+            flat.append(value(item.value))
         }
-        return .table(LuaTable(array: array))
+        return flat
     }
 
     /// NULL → nil, BOOL → boolean, integers → integer (a UINT64 above the largest Lua integer → float),
