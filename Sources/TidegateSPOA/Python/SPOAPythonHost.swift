@@ -52,7 +52,7 @@ final class SPOAPythonHost: Sendable {
     }
 
     private func call(_ function: PythonObject, message: SPOPMessage, call: SPOAPythonCall) -> Result {
-        runtime.withGIL {
+        runtime.withHandlerThreadGIL {
             let actions = SPOAPythonActions()
             let ident = PyThread_get_thread_ident()
             call.begin(thread: ident)

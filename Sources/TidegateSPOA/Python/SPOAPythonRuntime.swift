@@ -1,5 +1,9 @@
 import CTidegatePython
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import NIOCore
 import SPOP
 import Synchronization
@@ -81,6 +85,26 @@ final class SPOAPythonRuntime: @unchecked Sendable {
         defer { PyGILState_Release(state) }
         return try body()
     }
+
+    /// `withGIL` for the long-lived handler threads: the thread keeps its Python thread state from one call to
+    /// the next (created by the first `PyGILState_Ensure`, then parked with `PyEval_SaveThread`), so a call
+    /// does not create and destroy one, and `threading.local` data survives between calls on that thread.
+    func withHandlerThreadGIL<T>(_ body: () -> T) -> T {
+        if let parked = pthread_getspecific(Self.parkedStateKey) {
+            PyEval_RestoreThread(parked.assumingMemoryBound(to: PyThreadState.self))
+        } else {
+            _ = PyGILState_Ensure()  // never released: the thread state lives as long as the thread
+        }
+        let result = body()
+        pthread_setspecific(Self.parkedStateKey, PyEval_SaveThread())
+        return result
+    }
+
+    private static let parkedStateKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
 
     // MARK: Loading
 
