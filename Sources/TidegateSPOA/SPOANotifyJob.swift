@@ -38,11 +38,14 @@ final class SPOANotifyJob {
     private func advance() {
         while !failed, let message = messages.next() {
             let name = message.nameString
-            worker.statistics.messages[name, default: .init()].received += 1
             guard let route = worker.routes[name] else {
-                worker.statistics.messages[name]!.unhandled += 1
+                // Counted under their name up to a bound: a peer could send endless distinct names.
+                let key = worker.statistics.messages.count < SPOAStatistics.maxMessageNames ? name : "(other)"
+                worker.statistics.messages[key, default: .init()].received += 1
+                worker.statistics.messages[key]!.unhandled += 1
                 continue
             }
+            worker.statistics.messages[name, default: .init()].received += 1
             var synchronous: SPOAHandlerOutcome?
             var returned = false
             let run = route.engine.start(handler: route.handler, message: message, actions: actions) { outcome in

@@ -45,8 +45,12 @@ public struct SPOAStatistics: Sendable, Hashable {
     /// The most NOTIFY frames seen in flight at once on one connection: being processed, or answered in the same
     /// read but not flushed yet. Above 1 means HAProxy pipelined.
     public var maxInFlight = 0
-    /// Per message name.
+    /// Per message name. Names without a handler are counted under their own name while there are fewer than
+    /// `maxMessageNames`, then under `(other)`.
     public var messages: [String: Message] = [:]
+
+    /// Bound on the distinct unhandled names counted separately.
+    public static let maxMessageNames = 256
 
     public init() {}
 

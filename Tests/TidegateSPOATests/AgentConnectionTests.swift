@@ -47,6 +47,20 @@ import Testing
         }
     }
 
+    @Test func countersOfUnknownNamesAreBounded() async throws {
+        try await withAgent(workers: 1) { agent, group in
+            let client = try await agent.client(group)
+            for batch in 0..<4 {
+                let names = (0..<100).map { message("unknown-\(batch)-\($0)") }
+                try await client.notify(streamID: UInt64(batch), frameID: 1, names)
+                #expect(try await client.expectAck().actions.isEmpty)
+            }
+            let messages = await agent.statistics().messages
+            #expect(messages.count == SPOAStatistics.maxMessageNames + 1)
+            #expect(messages["(other)"]?.unhandled == 400 - SPOAStatistics.maxMessageNames)
+        }
+    }
+
     @Test func severalMessagesInOneNotifyShareTheAck() async throws {
         try await withAgent { agent, group in
             let client = try await agent.client(group)
