@@ -14,7 +14,7 @@ import TidegateSPOA
 struct TidegateSPOACommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tidegate-spoa",
-        abstract: "An SPOP offload agent for HAProxy's SPOE filter, running Lua message handlers.",
+        abstract: "An SPOP offload agent for HAProxy's SPOE filter, running Lua and Python message handlers.",
         discussion: """
             Scripts register handlers with spoa.register_message(name, fn) and set variables with \
             spoa.set_var_*(name, scope, value). Signals: SIGTERM/SIGINT finish in-flight frames, send \
@@ -24,19 +24,25 @@ struct TidegateSPOACommand: AsyncParsableCommand {
 
     @Option(
         name: .customShort("p"),
-        help: "Where to listen: a port (every IPv4 address), host:port, [ipv6]:port or unix@/path (repeatable).")
+        help: ArgumentHelp(
+            "Where to listen: a port (every IPv4 address), host:port, [ipv6]:port or unix@/path (repeatable).",
+            valueName: "port"))
     var listen: [String] = ["12345"]
 
-    @Option(name: .customShort("n"), help: "Number of workers (event loops, each with its own interpreters).")
+    @Option(
+        name: .customShort("n"),
+        help: ArgumentHelp("Number of workers (event loops, each with its own Lua state).", valueName: "workers"))
     var workers: Int = 5
 
     @Flag(name: .customShort("d"), help: "Debug mode: log every frame received and sent.")
     var debug = false
 
-    @Option(name: .customShort("f"), help: "Script to load (.lua, .luac); repeatable, loaded in order.")
+    @Option(
+        name: .customShort("f"),
+        help: ArgumentHelp("Script to load (.lua, .luac, .py); repeatable, loaded in order.", valueName: "file"))
     var files: [String] = []
 
-    @Option(help: "CPU time a handler call may use, in milliseconds (0: no limit).")
+    @Option(help: "Time a handler call may take, in milliseconds: CPU time for Lua, wall time for Python (0: none).")
     var timeout: Int = 1000
 
     @Option(help: "Lua instructions between two forced yields (0: none).")

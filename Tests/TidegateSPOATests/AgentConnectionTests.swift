@@ -47,6 +47,35 @@ import Testing
         }
     }
 
+    @Test func debugModeLogsEveryFrame() async throws {
+        var log = LogRecorder()
+        log.logLevel = .debug
+        try await withAgent(workers: 1, log: log) { agent, group in
+            let client = try await agent.client(group)
+            try await client.notify(
+                streamID: 7, frameID: 3,
+                [
+                    message("work", [("id", .int64(5)), ("spin", .int64(0))]),
+                    message("note", [("who", .ipv4(SPOPIPv4Address(10, 0, 0, 1))), ("", SPOPTypedData(string: "a\"b"))]),
+                ])
+            #expect(try await client.expectAck().actions.count == 1)
+            try await client.send { $0.writeSPOPDisconnect(SPOPDisconnect(status: .normal), type: .haproxyDisconnect) }
+            #expect(try await client.closesConnection())
+        }
+        let lines = log.messages
+        for expected in [
+            "debug: received HAPROXY-HELLO flags=FIN sid=0 fid=0",
+            "debug: sent AGENT-HELLO version=2.0 max-frame-size=16380 capabilities=\"pipelining,fragmentation\"",
+            "debug: received NOTIFY flags=FIN sid=7 fid=3",
+            #"debug: received messages of sid=7 fid=3: work(id=int64 5, spin=int64 0); note(who=ipv4 10.0.0.1, =str "a\x22b")"#,
+            "debug: sent ACK sid=7 fid=3 actions: set-var(txn.id, int64 5)",
+            "debug: received HAPROXY-DISCONNECT status 0 \"normal\"",
+            "debug: sent AGENT-DISCONNECT status 0 \"normal\"",
+        ] {
+            #expect(lines.contains { $0.hasPrefix(expected) }, "no '\(expected)' in \(lines)")
+        }
+    }
+
     @Test func countersOfUnknownNamesAreBounded() async throws {
         try await withAgent(workers: 1) { agent, group in
             let client = try await agent.client(group)

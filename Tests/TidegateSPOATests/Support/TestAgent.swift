@@ -32,7 +32,7 @@ func withAgent(
     var logger: Logger
     if let log {
         logger = Logger(label: "spoa-test") { _ in log }
-        logger.logLevel = .info
+        logger.logLevel = log.logLevel
     } else {
         logger = Logger(label: "spoa-test") { _ in SwiftLogNoOpLogHandler() }
         logger.logLevel = .critical
