@@ -3,7 +3,6 @@ import Dispatch
 import NIOCore
 import NIOPosix
 import SPOP
-import Synchronization
 
 /// The Python side of one agent: the handlers its `.py` scripts registered (loaded once: CPython has one
 /// interpreter per process and one GIL) and the threads that run them, one per worker.
@@ -92,115 +91,5 @@ final class SPOAPythonHost: Sendable {
                 }
             }
         }
-    }
-}
-
-/// One handler call as the handler thread and the interrupter see it. Changed only with the GIL held.
-final class SPOAPythonCall: Sendable {
-    private struct State {
-        var thread: UInt?
-        var interrupted = false
-    }
-
-    private let state = Mutex(State())
-
-    func begin(thread: UInt) { state.withLock { $0.thread = thread } }
-    func end() { state.withLock { $0.thread = nil } }
-
-    /// The thread to interrupt (nil if the call is not running); marks the call interrupted.
-    func interrupt() -> UInt? {
-        state.withLock { state in
-            guard let thread = state.thread else { return nil }
-            state.interrupted = true
-            return thread
-        }
-    }
-
-    var wasInterrupted: Bool { state.withLock { $0.interrupted } }
-}
-
-/// A worker's view of the Python handlers: routes its messages to the host's threads and brings results back
-/// to its loop.
-final class SPOAPythonEngine: SPOAScriptEngine {
-    let host: SPOAPythonHost
-    unowned let worker: SPOAWorker
-
-    init(host: SPOAPythonHost, worker: SPOAWorker) {
-        self.host = host
-        self.worker = worker
-    }
-
-    /// The script already ran (once for all workers): register the handlers it registered.
-    func load(path: String) throws {
-        for handler in host.scripts.byScript[path] ?? [] {
-            worker.register(host.scripts.handlers[handler].name, engine: self, handler: handler)
-        }
-    }
-
-    func start(
-        handler: Int, message: SPOPMessage, actions: SPOAActionBuffer,
-        completion: @escaping (SPOAHandlerOutcome) -> Void
-    ) -> SPOAHandlerRun? {
-        let loop = worker.eventLoop
-        let run = SPOAPythonRun(host: host, actions: actions, completion: completion)
-        let bound = NIOLoopBound(run, eventLoop: loop)
-        let timeout = worker.configuration.limits.handlerTimeout
-        host.run(
-            handler: handler, message: message, call: run.call,
-            started: {
-                // The time limit counts from when the handler starts, not while it waits for a thread.
-                guard let timeout else { return }
-                loop.execute { bound.value.startTimer(timeout, on: loop) }
-            },
-            done: { result in
-                loop.execute { bound.value.finish(result) }
-            })
-        return run
-    }
-}
-
-/// A Python handler call seen from the loop: finished by its result, its timeout, or its cancellation,
-/// whichever comes first.
-final class SPOAPythonRun: SPOAHandlerRun {
-    let call = SPOAPythonCall()
-    private var timer: Scheduled<Void>?
-    private let host: SPOAPythonHost
-    private let actions: SPOAActionBuffer
-    private var completion: ((SPOAHandlerOutcome) -> Void)?
-
-    init(host: SPOAPythonHost, actions: SPOAActionBuffer, completion: @escaping (SPOAHandlerOutcome) -> Void) {
-        self.host = host
-        self.actions = actions
-        self.completion = completion
-    }
-
-    func finish(_ result: SPOAPythonHost.Result) {
-        guard let completion else { return }
-        self.completion = nil
-        timer?.cancel()
-        if result.outcome == .done {
-            actions.append(encoded: result.actions, count: result.count)
-        }
-        completion(result.outcome)
-    }
-
-    func startTimer(_ timeout: Duration, on loop: any EventLoop) {
-        guard completion != nil else { return }
-        timer = loop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(timeout / .nanoseconds(1)))) {
-            self.timeOut(after: timeout)
-        }
-    }
-
-    /// The ACK goes out empty now; the handler thread gets a `TimeoutError` to stop it.
-    func timeOut(after timeout: Duration) {
-        guard let completion else { return }
-        self.completion = nil
-        host.interrupt(call)
-        completion(.timedOut("Python handler still running after \(timeout)"))
-    }
-
-    func cancel() {
-        completion = nil
-        timer?.cancel()
     }
 }
