@@ -105,6 +105,21 @@ import Testing
         }
     }
 
+    @Test func largeBodiesArriveInFragments() async throws {
+        try await Self.withRunningAgent { setup, agent in
+            // 12 kB cannot travel in one 4096-byte frame: HAProxy 2.6 sends the NOTIFY in fragments (NOTIFY, then
+            // UNSET frames), which the agent announced it can reassemble (without that: a reconnect storm).
+            for size in [100, 12_000] {
+                let response = try await setup.post(size: size)
+                #expect(response.status == 200, "\(response)")
+                #expect(response.header("X-Body-Length") == String(size), "\(response)")
+                #expect(response.header("X-Err") == "", "\(response)")
+            }
+            let counters = try await setup.counters(of: agent)
+            #expect(Int(counters["protocol-errors"] ?? "") == 0, "\(counters)")
+        }
+    }
+
     @Test func agentKilledAndRestartedMidRun() async throws {
         try await Self.withRunningAgent { setup, agent in
             Self.expectAgentAnswered(try await setup.request(tag: "before"), tag: "before")

@@ -66,7 +66,7 @@ struct SPOAEndToEndSetup: Sendable {
         ("X-Int64", "txn.e2e.int64"), ("X-Uint64", "txn.e2e.uint64"), ("X-Ipv4", "txn.e2e.ipv4"),
         ("X-Ipv6", "txn.e2e.ipv6"), ("X-Str", "txn.e2e.str"), ("X-Bin", "txn.e2e.bin"),
         ("X-Args", "txn.e2e.args"), ("X-Gone", "sess.e2e.gone"), ("X-Unset", "sess.e2e.unset"),
-        ("X-Err", "txn.e2e.err"),
+        ("X-Err", "txn.e2e.err"), ("X-Body-Length", "txn.e2e.bodylen"),
     ]
 
     var haproxyConfig: String {
@@ -83,6 +83,7 @@ struct SPOAEndToEndSetup: Sendable {
 
             frontend fe
                 bind 127.0.0.1:\(frontendPort)
+                option http-buffer-request
                 # Set before the agent runs: the agent's set_var_null and unset_var must remove them.
                 tcp-request session set-var(sess.e2e.gone) str(preset)
                 tcp-request session set-var(sess.e2e.unset) str(preset)
@@ -109,7 +110,7 @@ struct SPOAEndToEndSetup: Sendable {
     static let spoeConfig = """
         [e2e]
         spoe-agent e2e-agent
-            messages e2e-check
+            messages e2e-check e2e-body
             option var-prefix e2e
             option set-on-error err
             option pipelining
@@ -118,11 +119,18 @@ struct SPOAEndToEndSetup: Sendable {
             timeout hello 2s
             timeout idle 30s
             timeout processing 2s
+            # Small frames: request bodies of a few kB come in fragments.
+            max-frame-size 4096
             use-backend spoa-agents
 
         spoe-message e2e-check
             args ip=src port=src_port path=path tag=req.hdr(x-tag) spin=req.hdr(x-spin) ip6=ipv6(2001:db8::42) big=int(-9000000000) flag=bool(1)
             event on-frontend-http-request
+
+        # Request bodies: above max-frame-size (4096 here), HAProxy 2.6 sends the NOTIFY in fragments.
+        spoe-message e2e-body
+            args body=req.body
+            event on-frontend-http-request if { method POST }
         """
 
     /// Writes the configs and starts HAProxy (the agent may not be up yet: HAProxy's check finds it later).
@@ -155,6 +163,18 @@ struct SPOAEndToEndSetup: Sendable {
     func request(tag: String, spin: Int = 0) async throws -> RawHTTPResponse {
         try await HTTPClient.request(
             port: frontendPort, "/e2e/\(tag)", headers: [("X-Tag", tag), ("X-Spin", String(spin))])
+    }
+
+    /// A POST through HAProxy with a body of `size` bytes.
+    func post(size: Int) async throws -> RawHTTPResponse {
+        try await blocking { [frontendPort] in
+            let connection = try RawHTTPConnection(port: frontendPort, timeout: .seconds(10))
+            defer { connection.close() }
+            try connection.send(
+                "POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: \(size)\r\nConnection: close\r\n\r\n"
+                    + String(repeating: "b", count: size))
+            return try connection.readResponse()
+        }
     }
 
     /// The agent's counters: sends SIGUSR1 and reads the report it prints on standard output.

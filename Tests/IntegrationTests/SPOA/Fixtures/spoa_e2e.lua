@@ -30,3 +30,8 @@ spoa.register_message("e2e-check", function(args)
     spoa.set_var_null("gone", spoa.scope.sess)
     spoa.unset_var("unset", spoa.scope.sess)
 end)
+
+-- The request body (HAProxy 2.6 fragments NOTIFYs larger than max-frame-size; the agent reassembles them).
+spoa.register_message("e2e-body", function(args)
+    spoa.set_var_int64("bodylen", spoa.scope.txn, #(args[1].value or ""))
+end)
