@@ -110,7 +110,7 @@ import Testing
                 // All 25 NOTIFYs in one write: 25 frames in flight on one connection.
                 for fid in 1...25 as ClosedRange<UInt64> {
                     // Every handler outlasts a forced-yield slice, so all 25 are in flight together.
-                    let spin: Int64 = fid == 1 ? 3_000_000 : 200_000
+                    let spin: Int64 = fid == 1 ? 1_500_000 : 100_000
                     let mark = buffer.beginSPOPFrame(.notify, streamID: 100 + fid, frameID: fid)
                     buffer.writeSPOPMessage(message("work", [("id", .int64(Int64(fid))), ("spin", .int64(spin))]))
                     buffer.finishSPOPFrame(mark)

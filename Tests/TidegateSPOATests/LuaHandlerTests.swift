@@ -85,7 +85,7 @@ import Testing
 
     @Test func runawayHandlerIsCutOffWhileOthersAreServed() async throws {
         // One worker: the runaway handler and the other connection share the loop.
-        let limits = SPOAConfiguration.Limits(handlerTimeout: .milliseconds(800), luaMaxMemory: 32 << 20)
+        let limits = SPOAConfiguration.Limits(handlerTimeout: .milliseconds(500), luaMaxMemory: 32 << 20)
         try await withAgent(workers: 1, limits: limits) { agent, group in
             let stuck = try await agent.client(group)
             let other = try await agent.client(group)

@@ -73,7 +73,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [("spoa_e2e.lua", 100_000), ("spoa_e2e.py", 20_000)])
+    @Test(arguments: [("spoa_e2e.lua", 60_000), ("spoa_e2e.py", 15_000)])
     func pipelinedRequestsEachGetTheirOwnAnswer(script: String, spin: Int) async throws {
         try await Self.withRunningAgent(script: script, workers: 1) { setup, agent in
             // 8 clients × 25 requests, handlers doing some work: HAProxy sends several NOTIFYs per agent
