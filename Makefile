@@ -3,7 +3,7 @@
 #   make test  - the whole test suite (unit + end-to-end against the real binary)
 
 SWIFT ?= swift
-SYSTEM_PACKAGES ?= curl liblua5.4-dev pkg-config
+SYSTEM_PACKAGES ?= curl liblua5.4-dev pkg-config python3-dev haproxy
 CONFIG ?= examples/quickstart.cfg
 
 .PHONY: run test deps build build-debug unit e2e bench clean
@@ -22,7 +22,8 @@ run: build
 	.build/release/tidegate -f $(CONFIG)
 
 test: build-debug
-	TIDEGATE_BIN=$$($(SWIFT) build --show-bin-path)/tidegate $(SWIFT) test --skip-build
+	TIDEGATE_BIN=$$($(SWIFT) build --show-bin-path)/tidegate \
+	TIDEGATE_SPOA_BIN=$$($(SWIFT) build --show-bin-path)/tidegate-spoa $(SWIFT) test --skip-build
 
 bench: deps
 	bench/proxy-bench.sh

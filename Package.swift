@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "tidegate", targets: ["tidegate"]),
         .executable(name: "spop-codec-bench", targets: ["spop-codec-bench"]),
+        .executable(name: "tidegate-spoa", targets: ["tidegate-spoa"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -78,6 +79,35 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        // Debian's CPython 3 (python3-dev: headers, and libpython through pkg-config `python3-embed`).
+        .systemLibrary(name: "CPython3", pkgConfig: "python3-embed", providers: [.apt(["python3-dev"])]),
+        // The only C of the agent's Python engine: wrappers for object macros and the `spoa` module definition.
+        .target(name: "CTidegatePython", dependencies: ["CPython3"]),
+        // The offload agent: SPOP server on NIO (one connection handler per HAProxy connection driving the SPOP state
+        // machine), worker event loops each with its own script interpreters, handler dispatch, counters, shutdown.
+        .target(
+            name: "TidegateSPOA",
+            dependencies: [
+                "SPOP", "TidegateLua", "TidegateCore", "CTidegatePython",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `tidegate-spoa -p <port> -n <workers> -d -f <file>...`: argument parsing and wiring only.
+        .executableTarget(
+            name: "tidegate-spoa",
+            dependencies: [
+                "TidegateSPOA",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Codec micro-benchmark: decode a NOTIFY and encode an ACK in a loop (bench/spop-codec-bench.sh).
         .executableTarget(
             name: "spop-codec-bench",
@@ -110,6 +140,18 @@ let package = Package(
             dependencies: ["SPOP", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "TidegateSPOATests",
+            dependencies: [
+                "TidegateSPOA", "SPOP", "TidegateLua",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "TidegateLuaTests", dependencies: ["TidegateLua"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TidegateLuaAPITests",
@@ -127,6 +169,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            exclude: ["SPOA/Fixtures"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -317,10 +317,14 @@ int tg_lua_ref(lua_State *L, int *ref) {
 }
 
 int tg_lua_load(lua_State *L, const char *chunk, size_t length, const char *chunkname, int *ref) {
+    return tg_lua_loadx(L, chunk, length, chunkname, "t", ref);
+}
+
+int tg_lua_loadx(lua_State *L, const char *chunk, size_t length, const char *chunkname, const char *mode, int *ref) {
     if (!lua_checkstack(L, 3)) {
         return LUA_ERRMEM;
     }
-    int status = luaL_loadbufferx(L, chunk, length, chunkname, "t");
+    int status = luaL_loadbufferx(L, chunk, length, chunkname, mode);
     if (status != LUA_OK) {
         return status;
     }

@@ -104,8 +104,13 @@ public final class LuaState {
     }
 
     /// Compiles a script file. Errors name the file: `path:line: message`. A first line starting with `#` is skipped.
-    public func loadFile(path: String) throws(LuaError) -> LuaFunction {
+    /// With `allowPrecompiled`, a file made by `luac` is accepted too (Lua does not verify bytecode: only for files
+    /// the operator chose, never for data from the network).
+    public func loadFile(path: String, allowPrecompiled: Bool = false) throws(LuaError) -> LuaFunction {
         var bytes = try LuaState.readFile(path)
+        if allowPrecompiled, bytes.first == 0x1B {
+            return try self.load(bytes: bytes, chunkName: "@" + path, mode: "b")
+        }
         if bytes.first == UInt8(ascii: "#") {
             // Keep the newline so that line numbers stay right.
             let end = bytes.firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
@@ -114,13 +119,13 @@ public final class LuaState {
         return try self.load(bytes: bytes, chunkName: "@" + path)
     }
 
-    private func load(bytes: [UInt8], chunkName: String) throws(LuaError) -> LuaFunction {
+    private func load(bytes: [UInt8], chunkName: String, mode: String = "t") throws(LuaError) -> LuaFunction {
         let top = lua_gettop(self.mainThread)
         defer { lua_settop(self.mainThread, top) }
         var reference = LUA_NOREF
         let status = bytes.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars in
-                tg_lua_load(self.mainThread, chars.baseAddress, chars.count, chunkName, &reference)
+                tg_lua_loadx(self.mainThread, chars.baseAddress, chars.count, chunkName, mode, &reference)
             }
         }
         guard status == LUA_OK else {

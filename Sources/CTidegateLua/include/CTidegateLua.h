@@ -171,6 +171,10 @@ int tg_lua_ref(lua_State *L, int *ref);
 /// is on top of the stack (LUA_ERRSYNTAX or LUA_ERRMEM).
 int tg_lua_load(lua_State *L, const char *chunk, size_t length, const char *chunkname, int *ref);
 
+/// `tg_lua_load` with the mode of `luaL_loadbufferx`: "t" text only, "b" precompiled only, "bt" either.
+/// Precompiled chunks are trusted input (Lua does not verify bytecode): load only files the operator gave.
+int tg_lua_loadx(lua_State *L, const char *chunk, size_t length, const char *chunkname, const char *mode, int *ref);
+
 /// Pops an error value and pushes two strings: its message (`__tostring` honoured) and the traceback of
 /// thread `co` (which may be L itself) from `level`. On failure leaves one error value instead.
 int tg_lua_describe_error(lua_State *L, lua_State *co, int level);

@@ -112,16 +112,18 @@ final class TidegateProcess: @unchecked Sendable {
             readiness: .ports(ports), readyTimeout: readyTimeout)
     }
 
-    /// Starts another process on an existing config (e.g. a reload with `-sf`).
+    /// Starts another process on an existing config (e.g. a reload with `-sf`). `executable` runs another
+    /// program taking `-f <file>` the same way (HAProxy, `tidegate-spoa`) instead of `tidegate`.
     static func start(
         configPath: String, scratch: ScratchDirectory, ownsScratch: Bool, tag: String, arguments: [String],
-        readiness: Readiness, readyTimeout: Duration = .seconds(10)
+        readiness: Readiness, readyTimeout: Duration = .seconds(10), executable: String? = nil
     ) async throws -> TidegateProcess {
         var allArguments = ["-f", configPath] + arguments
         let pidPath = scratch.file("\(tag).pid")
         if case .pidFile = readiness { allArguments += ["-p", pidPath] }
         let tidegate = try launch(
-            arguments: allArguments, scratch: scratch, configPath: configPath, tag: tag, ownsScratch: ownsScratch)
+            executable: try executable ?? TidegateBinary.path(), arguments: allArguments, scratch: scratch,
+            configPath: configPath, tag: tag, ownsScratch: ownsScratch)
         let process = tidegate.process
 
         let clock = ContinuousClock()
@@ -135,7 +137,7 @@ final class TidegateProcess: @unchecked Sendable {
             guard tidegate.isRunning else {
                 throw HarnessError(
                     description:
-                        "tidegate exited early (status \(process.terminationStatus)); stderr:\n\(tidegate.stderrText)")
+                        "\(tag) exited early (status \(process.terminationStatus)); stderr:\n\(tidegate.stderrText)")
             }
             switch readiness {
             case .ports:
@@ -153,7 +155,7 @@ final class TidegateProcess: @unchecked Sendable {
                 let waitingFor = pending.isEmpty ? "pidfile" : "ports \(pending)"
                 throw HarnessError(
                     description:
-                        "tidegate not ready after \(readyTimeout) (\(waitingFor)); stderr:\n\(tidegate.stderrText)")
+                        "\(tag) not ready after \(readyTimeout) (\(waitingFor)); stderr:\n\(tidegate.stderrText)")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -218,10 +220,11 @@ final class TidegateProcess: @unchecked Sendable {
 
     /// Starts the binary with its output redirected to `<tag>.stdout` / `<tag>.stderr` in `scratch`.
     private static func launch(
-        arguments: [String], scratch: ScratchDirectory, configPath: String, tag: String, ownsScratch: Bool
+        executable: String, arguments: [String], scratch: ScratchDirectory, configPath: String, tag: String,
+        ownsScratch: Bool
     ) throws -> TidegateProcess {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try TidegateBinary.path())
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
         let tidegate = TidegateProcess(
