@@ -27,40 +27,45 @@ final class LuaFunctionBox {
     /// A method of a `LuaClass`: the handle of `self` (checked by the C trampoline) and the arguments after it.
     typealias Method = (_ handle: UInt64, _ arguments: [LuaValue]) throws -> LuaFunctionResult
 
+    /// A plain function gets every argument; a method the handle of `self` and the arguments after it.
+    enum Body {
+        case function(LuaSwiftFunction)
+        case method(Method)
+    }
+
     unowned(unsafe) let state: LuaState
-    let function: LuaSwiftFunction?
-    let method: Method?
+    let body: Body
 
     init(state: LuaState, function: @escaping LuaSwiftFunction) {
         self.state = state
-        self.function = function
-        self.method = nil
+        self.body = .function(function)
     }
 
     init(state: LuaState, method: @escaping Method) {
         self.state = state
-        self.function = nil
-        self.method = method
+        self.body = .method(method)
     }
 
-    /// Implements the trampoline protocol of CTidegateLua.h. Never calls a raising Lua API: values move through
-    /// the protected encode/decode helpers, and errors are left on the stack for the C trampoline to raise.
+    /// Implements the trampoline protocol of CTidegateLua.h. Never calls a raising Lua API: values are read and
+    /// pushed with non-raising calls where they can be (scalars, strings read in place), else through the protected
+    /// encode/decode helpers, and errors are left on the stack for the C trampoline to raise.
     func call(_ thread: OpaquePointer, resumedBase: Int32, count: UnsafeMutablePointer<Int32>) -> Int32 {
         let top = lua_gettop(thread)
         let result: LuaFunctionResult
         if resumedBase == 0 {
-            if let method = self.method {
+            switch self.body {
+            case .method(let method):
                 // Read before anything can run another method.
                 let handle = self.state.runtime.pointee.self_handle
                 guard let arguments = self.state.values(in: thread, from: 2, to: top) else {
                     return Int32(TG_LUA_ERROR)
                 }
                 result = Self.run { try method(handle, arguments) }
-            } else {
+            case .function(let function):
                 guard let arguments = self.state.values(in: thread, from: 1, to: top) else {
                     return Int32(TG_LUA_ERROR)
                 }
-                result = Self.run { try self.function!(arguments) }
+                result = Self.run { try function(arguments) }
             }
         } else {
             guard let resumed = self.state.values(in: thread, from: resumedBase, to: top) else {

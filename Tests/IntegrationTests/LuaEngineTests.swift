@@ -63,10 +63,7 @@ struct LuaEngineTests {
                 http-request use-service lua.sock if { path /sock }
                 http-request return status 200 content-type text/plain lf-string "double=%[lua.double(21)] shout=%[str(abc),lua.shout] broken=%[lua.broken] sleepy=%[lua.sleepy]"
             """)
-        let path = try scratch.write("tidegate.cfg", config)
-        let process = try await TidegateProcess.start(
-            configPath: path, scratch: scratch, ownsScratch: true, tag: "tidegate", arguments: [],
-            readiness: .ports([port]))
+        let process = try await TidegateProcess.start(config: config, ports: [port], scratch: scratch)
         return (process, port)
     }
 
@@ -245,10 +242,7 @@ struct LuaEngineTests {
             backend be
                 server s1 127.0.0.1:\(server.port)
             """)
-        let path = try scratch.write("tidegate.cfg", config)
-        let tidegate = try await TidegateProcess.start(
-            configPath: path, scratch: scratch, ownsScratch: true, tag: "tidegate", arguments: [],
-            readiness: .ports([port]))
+        let tidegate = try await TidegateProcess.start(config: config, ports: [port], scratch: scratch)
         defer { tidegate.stop() }
         let (good, bad) = try await blocking {
             func send(_ client: String) throws -> RawHTTPResponse {

@@ -30,10 +30,7 @@ struct LuaLoggingTests {
                 http-request lua.say
                 http-request return status 200
             """)
-        let path = try scratch.write("tidegate.cfg", config)
-        let process = try await TidegateProcess.start(
-            configPath: path, scratch: scratch, ownsScratch: true, tag: "tidegate", arguments: [],
-            readiness: .ports([port]))
+        let process = try await TidegateProcess.start(config: config, ports: [port], scratch: scratch)
         return (process, port)
     }
 

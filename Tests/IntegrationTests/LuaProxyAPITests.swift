@@ -114,10 +114,7 @@ struct LuaProxyAPITests {
                 mode tcp
                 server t1 127.0.0.1:1 weight 7
             """)
-        let path = try scratch.write("tidegate.cfg", config)
-        let tidegate = try await TidegateProcess.start(
-            configPath: path, scratch: scratch, ownsScratch: true, tag: "tidegate", arguments: [],
-            readiness: .ports([port, adminPort]))
+        let tidegate = try await TidegateProcess.start(config: config, ports: [port, adminPort], scratch: scratch)
         return Setup(tidegate: tidegate, port: port, adminPort: adminPort, servers: servers)
     }
 

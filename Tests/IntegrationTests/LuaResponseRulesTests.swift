@@ -34,10 +34,7 @@ struct LuaResponseRulesTests {
             backend be
                 server s1 127.0.0.1:\(server.port)
             """)
-        let path = try scratch.write("tidegate.cfg", config)
-        let process = try await TidegateProcess.start(
-            configPath: path, scratch: scratch, ownsScratch: true, tag: "tidegate", arguments: [],
-            readiness: .ports([port]))
+        let process = try await TidegateProcess.start(config: config, ports: [port], scratch: scratch)
         return (process, server, port)
     }
 

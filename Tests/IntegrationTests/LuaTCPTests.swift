@@ -113,10 +113,7 @@ struct LuaTCPTests {
                 mode tcp
                 server s2 127.0.0.1:\(alt.port)
             """)
-        let path = try scratch.write("tidegate.cfg", config)
-        let tidegate = try await TidegateProcess.start(
-            configPath: path, scratch: scratch, ownsScratch: true, tag: "tidegate", arguments: [],
-            readiness: .ports(ports))
+        let tidegate = try await TidegateProcess.start(config: config, ports: ports, scratch: scratch)
         return Setup(
             tidegate: tidegate, main: main, alt: alt, tagged: tagged, route: ports[0], nap: ports[1], greet: ports[2],
             crash: ports[3], tag: ports[4], http: ports[5])

@@ -102,10 +102,13 @@ final class TidegateProcess: @unchecked Sendable {
 
     /// Writes `config` to a fresh scratch directory, starts `tidegate -f cfg <arguments>` and waits
     /// (at most `readyTimeout`) until it is ready.
+    /// `scratch`: a directory already holding files the config names (Lua scripts, maps); a new one by default.
+    /// Either way the process owns it.
     static func start(
-        config: String, ports: [Int], arguments: [String] = [], readyTimeout: Duration = .seconds(10)
+        config: String, ports: [Int], arguments: [String] = [], readyTimeout: Duration = .seconds(10),
+        scratch: ScratchDirectory? = nil
     ) async throws -> TidegateProcess {
-        let scratch = try ScratchDirectory()
+        let scratch = try scratch ?? ScratchDirectory()
         let path = try scratch.write("tidegate.cfg", config)
         return try await start(
             configPath: path, scratch: scratch, ownsScratch: true, tag: "tidegate", arguments: arguments,
