@@ -38,7 +38,10 @@ struct LuaResponseRulesTests {
         return (process, server, port)
     }
 
-    static func get(_ port: Int, _ path: String, close: Bool = true) async throws -> (RawHTTPResponse, Duration) {
+    /// The response, how long it took, and when it was complete.
+    static func get(_ port: Int, _ path: String, close: Bool = true) async throws
+        -> (RawHTTPResponse, Duration, ContinuousClock.Instant)
+    {
         try await blocking {
             let clock = ContinuousClock()
             let started = clock.now
@@ -46,7 +49,8 @@ struct LuaResponseRulesTests {
             defer { connection.close() }
             try connection.send(RawRequest.get(path, close: close))
             let response = try connection.readResponse(keepBody: 1 << 21)
-            return (response, clock.now - started)
+            let done = clock.now
+            return (response, done - started, done)
         }
     }
 
@@ -55,18 +59,15 @@ struct LuaResponseRulesTests {
         let (tidegate, server, port) = try await Self.start()
         defer { tidegate.stop() }
         defer { Task { await server.stop() } }
-        let clock = ContinuousClock()
-        let started = clock.now
         async let slow = Self.get(port, "/slow?bytes=300000")
-        try await Task.sleep(for: .milliseconds(50))
-        let (fast, _) = try await Self.get(port, "/fast")
-        let fastDone = clock.now - started
-        let (late, lateTime) = try await slow
+        // Once the slow response is waiting in its action (the server answered it), ask for another one.
+        try #require(await eventually(timeout: .seconds(5)) { server.requests.contains { $0.uri.hasPrefix("/slow") } })
+        let (fast, _, fastDone) = try await Self.get(port, "/fast")
+        let (late, lateTime, lateDone) = try await slow
         #expect(fast.status == 200)
         #expect(fast.header("x-late") == nil)
-        // Ordering, not latency: the request without the action was answered while the other one waited (the slow
-        // one started after `started`, so it ended at least `lateTime` after it).
-        #expect(fastDone < lateTime, "fast answered after \(fastDone), the waiting one after \(lateTime)")
+        // Ordering, not latency: the request without the action was answered while the other one waited.
+        #expect(fastDone < lateDone, "the request without the action was answered after the waiting one")
         #expect(late.status == 200, "\(late)")
         #expect(late.header("x-late") == "slept 1000 status 200", "\(late)")
         #expect(late.bodyLength == 300_000, "\(late)")
@@ -97,7 +98,7 @@ struct LuaResponseRulesTests {
         let (tidegate, server, port) = try await Self.start()
         defer { tidegate.stop() }
         defer { Task { await server.stop() } }
-        let (response, _) = try await Self.get(port, "/after")
+        let (response, _, _) = try await Self.get(port, "/after")
         #expect(response.status == 200)
         #expect(response.header("x-after") == nil)
         #expect(

@@ -45,6 +45,8 @@ final class TestHTTPServer: Sendable {
         var connections = 0
         var openConnections = 0
         var inFlight = 0
+        /// Most requests in flight at once since the start.
+        var peakInFlight = 0
         var bytesStreamed = 0
     }
 
@@ -96,6 +98,8 @@ final class TestHTTPServer: Sendable {
     var connectionCount: Int { state.withLock { $0.connections } }
     /// Requests received and not yet fully answered.
     var inFlight: Int { state.withLock { $0.inFlight } }
+    /// Most requests in flight at once since the start.
+    var peakInFlight: Int { state.withLock { $0.peakInFlight } }
     /// Body bytes of streamed (`bytes=`) responses written so far.
     var bytesStreamed: Int { state.withLock { $0.bytesStreamed } }
 
@@ -144,7 +148,10 @@ private final class TestHTTPHandler: ChannelDuplexHandler {
             head = request
             bodyBytes = 0
             readDelay = Self.query(of: request.uri)["throttle"].flatMap { Int64($0) }
-            server.state.withLock { $0.inFlight += 1 }
+            server.state.withLock {
+                $0.inFlight += 1
+                $0.peakInFlight = max($0.peakInFlight, $0.inFlight)
+            }
             if request.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }) {
                 context.writeAndFlush(
                     wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: .continue))),
