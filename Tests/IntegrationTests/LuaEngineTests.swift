@@ -187,10 +187,11 @@ struct LuaEngineTests {
         let start = clock.now
         let statuses = try await ConcurrentRequests.get(port: port, path: "/nap", count: 2000)
         let elapsed = clock.now - start
-        #expect(baseline.filter { $0 == 200 }.count == 2000)
+        #expect(baseline.filter { $0 == 200 }.count == 2000, "\(Dictionary(grouping: baseline, by: { $0 }).mapValues(\.count))")
         #expect(statuses.filter { $0 == 200 }.count == 2000, "\(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))")
-        // Sleeping one after the other would take 400 s; overlapping, the sleep adds about 200 ms to the baseline.
-        #expect(elapsed < baselineTime + .milliseconds(1200), "took \(elapsed), baseline \(baselineTime)")
+        // Sleeping one after the other would take 400 s; overlapping, the sleep adds about 200 ms to the baseline
+        // (the bound leaves room for a loaded machine, and is still 80 times shorter than sleeping in turn).
+        #expect(elapsed < baselineTime + .seconds(5), "took \(elapsed), baseline \(baselineTime)")
         #expect(elapsed >= .milliseconds(200))
     }
 

@@ -116,7 +116,7 @@ struct TCPRulesTests {
         let clock = ContinuousClock()
         let started = clock.now
         let (reply, closed) = try await blocking {
-            let socket = try TestSocket.connect(port: port, timeout: .seconds(2))
+            let socket = try TestSocket.connect(port: port, timeout: .seconds(8))
             defer { socket.close() }
             var reply: [UInt8] = []
             var closed = false
@@ -140,7 +140,8 @@ struct TCPRulesTests {
         if rejected {
             #expect(closed, "the connection was not closed")
             #expect(reply.isEmpty, "bytes came back: \(reply.debugDescription)")
-            #expect(elapsed < .seconds(1), "closed after \(elapsed)")
+            // At once, not after a timeout (they are 10 s here); the margin absorbs a loaded machine.
+            #expect(elapsed < .seconds(5), "closed after \(elapsed)")
             #expect(echo.connectionCount == connectionsBefore, "the server was contacted")
         } else {
             #expect(!closed)

@@ -2,7 +2,7 @@ import NIOCore
 import NIOPosix
 
 /// Sends `count` requests at once, each on its own connection (`Connection: close`), and returns the status of
-/// each response (0 when a connection failed or closed without a status line).
+/// each response (-1 when it could not connect, 0 when a connection closed without a status line).
 enum ConcurrentRequests {
     static func get(port: Int, path: String, count: Int) async throws -> [Int] {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -11,7 +11,7 @@ enum ConcurrentRequests {
         for _ in 0..<count {
             let loop = group.next()
             let promise = loop.makePromise(of: Int.self)
-            let bootstrap = ClientBootstrap(group: loop).channelInitializer { channel in
+            let bootstrap = ClientBootstrap(group: loop).connectTimeout(.seconds(30)).channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
                 }
@@ -21,7 +21,7 @@ enum ConcurrentRequests {
                 case .success(let channel):
                     channel.writeAndFlush(ByteBuffer(string: request), promise: nil)
                 case .failure:
-                    promise.succeed(0)
+                    promise.succeed(-1)  // could not connect: told apart from 0, a connection without a response
                 }
             }
             futures.append(promise.futureResult)
