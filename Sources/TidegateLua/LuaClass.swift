@@ -106,7 +106,7 @@ extension LuaState {
             let box = LuaFunctionBox(state: self) { [unowned(unsafe) self] (handle: UInt64, arguments) in
                 // The C checks made sure argument 1 is an object table of this class, and `makeObject` files only
                 // objects of the class in its handles: no dynamic cast needed.
-                guard let slot = self.objects[handle] else {
+                guard let slot = self.objects.slot(handle) else {
                     return .error("object is no longer valid")
                 }
                 return try body(unsafeDowncast(slot.object, to: Object.self), arguments)
@@ -132,33 +132,33 @@ extension LuaState {
         }
         let top = lua_gettop(self.mainThread)
         defer { lua_settop(self.mainThread, top) }
-        let id = self.nextObjectHandle
+        let id = self.objects.reserve()
         var tableReference = LUA_NOREF
         let status = tg_lua_newobject(self.mainThread, registered.reference, id, &tableReference)
         guard status == LUA_OK else {
+            self.objects.release(id)
             throw LuaError(code: LuaState.code(forStatus: status), message: self.errorMessage(above: top))
         }
-        self.nextObjectHandle += 1
-        self.objects[id] = LuaObjectSlot(object: object, tableReference: tableReference)
+        self.objects.fill(id, object: object, tableReference: tableReference)
         return LuaObjectHandle(state: self.identifier, id: id)
     }
 
     /// Ends the handle's life: releases the Swift object and the state's anchor of the table. Tables the scripts
     /// kept stay alive, but their method calls raise "object is no longer valid", and pushing the handle pushes nil.
     public func invalidate(_ handle: LuaObjectHandle) {
-        guard handle.state == self.identifier, let slot = self.objects.removeValue(forKey: handle.id) else { return }
+        guard handle.state == self.identifier, let slot = self.objects.remove(handle.id) else { return }
         self.unreference(slot.tableReference)
     }
 
     /// Whether `handle` has not been invalidated.
     public func isValid(_ handle: LuaObjectHandle) -> Bool {
-        handle.state == self.identifier && self.objects[handle.id] != nil
+        handle.state == self.identifier && self.objects.slot(handle.id) != nil
     }
 
     /// The Swift object behind a valid handle.
     public func object<Object: AnyObject>(_ handle: LuaObjectHandle, as type: Object.Type = Object.self) -> Object? {
         guard handle.state == self.identifier else { return nil }
-        return self.objects[handle.id]?.object as? Object
+        return self.objects.slot(handle.id)?.object as? Object
     }
 
     /// Number of live handles (for leak checks).
@@ -166,7 +166,7 @@ extension LuaState {
 
     func objectTableReference(_ handle: LuaObjectHandle) -> Int32? {
         guard handle.state == self.identifier else { return nil }
-        return self.objects[handle.id]?.tableReference
+        return self.objects.slot(handle.id)?.tableReference
     }
 }
 

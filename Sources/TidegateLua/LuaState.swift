@@ -25,8 +25,7 @@ public final class LuaState {
     /// Registered classes: the `LuaClass` (kept so that its identifier stays unique) and its metatable reference.
     var classes: [ObjectIdentifier: (luaClass: AnyObject, reference: Int32)] = [:]
     /// The handle table: live objects and the registry reference of their Lua table.
-    var objects: [UInt64: LuaObjectSlot] = [:]
-    var nextObjectHandle: UInt64 = 1
+    var objects = LuaObjectTable()
     /// Reused by `push(_:onto:)` to encode values (unless re-entered: see `encodingScratchInUse`).
     var encodingScratch: [UInt8] = []
     var encodingScratchInUse = false

@@ -127,6 +127,25 @@ import Testing
         #expect(try state.run(chunk: "return (...) == nil", name: "nil", arguments: [.object(handle)]) == [true])
     }
 
+    @Test func staleTableNeverReachesTheObjectThatReusesItsSlot() throws {
+        let (state, _, handle) = try self.makeState()
+        let keep = try state.load(chunk: "kept = ...", name: "keep")
+        _ = try keep.call([.object(handle)])
+        state.invalidate(handle)
+        // The next object takes the freed slot under a new generation.
+        let next = Transaction()
+        next.variables["x"] = "new"
+        let nextHandle = try state.makeObject(next, of: Self.transactionClass)
+        #expect(nextHandle != handle && state.isValid(nextHandle) && !state.isValid(handle))
+        let values = try state.run(
+            chunk: """
+                local ok, err = pcall(kept.get_var, kept, "x")
+                return ok, err, (...):get_var("x")
+                """, name: "stale", arguments: [.object(nextHandle)])
+        #expect(values == [false, "object is no longer valid", "new"])
+        #expect(state.liveObjectCount == 1)
+    }
+
     @Test func methodYieldsRequestAndContinues() throws {
         let (state, txn, handle) = try self.makeState()
         let coroutine = try LuaCoroutine(
