@@ -144,6 +144,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             }
             process()
             if inbound.readableBytes == 0 { inbound = Self.emptyBuffer }
+            scriptEvent()
         }
     }
 
@@ -382,6 +383,13 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         }
         if let server { server.flush() }
         flushClient()
+    }
+
+    /// Client or server bytes came while the rules wait for a script: a stream event (HAProxy wakes the stream),
+    /// which ends a Lua `core.wait()` and runs again an action that returned `act.YIELD`.
+    private func scriptEvent() {
+        guard suspendedRequestRules != nil || suspendedResponseRules != nil else { return }
+        scriptWake()
     }
 
     // MARK: - Services
@@ -765,6 +773,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             } else {
                 serverInbound.writeBuffer(&buffer)
             }
+            scriptEvent()
         case .responseBody:
             do {
                 if let slice = try transaction.responseBody.take(from: &buffer) {
