@@ -60,6 +60,24 @@ struct LuaYieldWaitTests {
           txn.res:send("runs=" .. runs .. "\\n")
         end)
 
+        -- Services: an HTTP one waits 150 ms; a TCP one waits (no delay) for the client's bytes.
+        core.register_service("napper", "http", function(applet)
+          local before = core.now()
+          core.wait(150)
+          local now = core.now()
+          applet:start_response()
+          applet:send("waited=" .. ((now.sec - before.sec) * 1000 + (now.usec - before.usec) // 1000))
+        end)
+        core.register_service("waiter", "tcp", function(applet)
+          local got, wakeups = "", 0
+          while #got < 6 do
+            local chunk = applet:try_receive()
+            if chunk == "" then break end
+            if chunk then got = got .. chunk else core.wait() wakeups = wakeups + 1 end
+          end
+          applet:send("wakeups=" .. wakeups .. " got=" .. got)
+        end)
+
         -- Tasks: one waits 200 ms; one waits with no delay until a queue it set an alarm on gets a value.
         local timed = "not yet"
         core.register_task(function()
@@ -87,6 +105,7 @@ struct LuaYieldWaitTests {
         let http: Int
         let tcp: Int
         let tcpYield: Int
+        let tcpService: Int
         let echo: TCPEchoServer
         let web: TestHTTPServer
     }
@@ -96,7 +115,7 @@ struct LuaYieldWaitTests {
         let web = try await TestHTTPServer.start(name: "web")
         let scratch = try ScratchDirectory()
         let scriptPath = try scratch.write("yield.lua", script)
-        let ports = try FreePort.next(3)
+        let ports = try FreePort.next(4)
         let config = TestConfig.make(
             global: ["nbthread 1", "lua-load-per-thread \(scriptPath)"],
             """
@@ -108,6 +127,7 @@ struct LuaYieldWaitTests {
                 http-request lua.waitbody if { path /waitbody }
                 http-request lua.status if { path /status }
                 http-request lua.push if { path /push }
+                http-request use-service lua.napper if { path /napper }
                 http-request lua.stop if { path /stop }
                 http-request set-header x-after-stop yes if { path /stop }
                 http-after-response lua.after if { path /after }
@@ -129,6 +149,11 @@ struct LuaYieldWaitTests {
                 tcp-request content lua.yielddata
                 default_backend echo
 
+            frontend fe_tcp_service
+                mode tcp
+                bind 127.0.0.1:\(ports[3])
+                tcp-request content use-service lua.waiter
+
             backend web
                 server w1 127.0.0.1:\(web.port)
 
@@ -137,7 +162,7 @@ struct LuaYieldWaitTests {
                 server e1 127.0.0.1:\(echo.port)
             """)
         let tidegate = try await TidegateProcess.start(config: config, ports: ports, scratch: scratch)
-        return Setup(tidegate: tidegate, http: ports[0], tcp: ports[1], tcpYield: ports[2], echo: echo, web: web)
+        return Setup(tidegate: tidegate, http: ports[0], tcp: ports[1], tcpYield: ports[2], tcpService: ports[3], echo: echo, web: web)
     }
 
     @Test("an action returning act.YIELD runs again, with the same transaction, until it returns something else")
@@ -212,6 +237,24 @@ struct LuaYieldWaitTests {
         #expect(response.status == 200, "\(response)")
         let waited = Int(response.header("x-waited") ?? "") ?? -1
         #expect(waited >= 250 && waited < 4000, "woken by the body 300 ms later, not by the 5 s delay: \(waited) ms")
+    }
+
+    @Test("services: core.wait(150) in an HTTP service resumes after its delay; a TCP service's core.wait() is woken by client bytes")
+    func waitInServices() async throws {
+        let setup = try await Self.start()
+        defer { setup.tidegate.stop() }
+        let napper = try await HTTPClient.request(port: setup.http, "/napper")
+        #expect(napper.status == 200, "\(napper)")
+        #expect((Int(napper.bodyText.dropFirst("waited=".count)) ?? -1) >= 140, "\(napper)")
+
+        let clock = ContinuousClock()
+        let started = clock.now
+        let result = try await LuaTCPTests.exchange(
+            setup.tcpService, ["hel", "lo\n"], pause: .milliseconds(200), expecting: 1000)
+        #expect(result.text.hasSuffix(" got=hello\n"), "\(result)")
+        let wakeups = Int(result.text.dropFirst("wakeups=".count).prefix { $0 != " " }) ?? 0
+        #expect(wakeups >= 1, "\(result)")
+        #expect(clock.now - started < .seconds(8), "nothing but the client's bytes could wake it")
     }
 
     @Test("tasks: core.wait(200) resumes after its delay; core.wait() waits until a push to a queue it set an alarm on")
