@@ -32,6 +32,23 @@ struct TCPRuleActionTests {
           local data = txn.res:data()
           txn.res:set(txn.sc:upper(data))
         end)
+        -- act.YIELD forever, counting its runs; the same with act.wake_time(30).
+        core.register_action("yieldy", {"tcp-req"}, function(txn)
+          local runs = (txn:get_priv() or 0) + 1
+          txn:set_priv(runs)
+          txn:set_var("txn.runs", runs)
+          return act.YIELD
+        end)
+        core.register_action("later", {"tcp-req"}, function(txn)
+          if txn:get_priv() then txn:set_var("txn.later", "again") return end
+          txn:set_priv(true)
+          act.wake_time(30)
+          return act.YIELD
+        end)
+        core.register_action("waiter", {"tcp-req"}, function(txn)
+          core.wait()
+          txn:set_var("txn.woke", "yes")
+        end)
         core.register_service("hello", "tcp", function(applet)
           local line = applet:getline()
           applet:send("src=" .. applet.sf:src() .. " line=" .. applet.sc:upper(line))
@@ -243,6 +260,69 @@ struct TCPRuleActionTests {
             #expect(verdicts[1] == "reject")
             #expect(verdicts[2] == "nil")
             #expect(verdicts[3].contains("Lua function 'lua.nap': yield not allowed"), "\(verdicts[3])")
+        }
+    }
+
+    @Test("act.YIELD: the action runs again at each stream event, never by itself; once final, unable to yield, it is logged")
+    func yieldRunsAgainOnEvents() async throws {
+        try await self.withStream { on in
+            let first = try await on { stream in
+                "\(try stream.rules(["lua.yieldy", "reject"]).apply(in: stream.context, final: false))"
+            }
+            #expect(first == "suspend(resumeAt: 0)")
+            // No wake-up of its own in mode tcp (no act.wake_time): it waits for the stream's next event.
+            try await Task.sleep(for: .milliseconds(100))
+            let quiet = try await on { stream in "\(stream.wakes) \(stream.variable("runs") ?? "nil")" }
+            #expect(quiet == "0 1")
+            let again = try await on { stream in
+                let rules = try stream.rules(["lua.yieldy", "reject"])
+                return "\(rules.apply(in: stream.context, from: 0, resuming: true, final: false)) "
+                    + (stream.variable("runs") ?? "nil")
+            }
+            #expect(again == "suspend(resumeAt: 0) 2", "a stream event ran it again")
+            let final = try await on { stream in
+                let rules = try stream.rules(["lua.yieldy", "reject"])
+                return [
+                    "\(rules.apply(in: stream.context, from: 0, resuming: true, final: true))",
+                    stream.variable("runs") ?? "nil", stream.log.lines.joined(separator: "|"),
+                ]
+            }
+            #expect(final[0] == "reject" && final[1] == "3", "run once more, then the next rule: \(final)")
+            #expect(final[2].contains("Lua function 'lua.yieldy': yield not allowed"), "\(final[2])")
+        }
+    }
+
+    @Test("act.wake_time(30) then act.YIELD: the engine wakes the stream, and the action runs again")
+    func wakeTimeWakesTheStream() async throws {
+        try await self.withStream { on in
+            let first = try await on { stream in
+                "\(try stream.rules(["lua.later"]).apply(in: stream.context, final: false))"
+            }
+            #expect(first == "suspend(resumeAt: 0)")
+            try await on.wake(beyond: 0)
+            let second = try await on { stream in
+                let verdict = try stream.rules(["lua.later"]).apply(in: stream.context, from: 0, resuming: true, final: false)
+                return "\(verdict) \(stream.variable("later") ?? "nil")"
+            }
+            #expect(second == "accept again")
+        }
+    }
+
+    @Test("core.wait() without a delay: nothing but a stream event resumes it")
+    func waitEndsOnAStreamEvent() async throws {
+        try await self.withStream { on in
+            let first = try await on { stream in
+                "\(try stream.rules(["lua.waiter"]).apply(in: stream.context, final: false))"
+            }
+            #expect(first == "suspend(resumeAt: 0)")
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await on { stream in "\(stream.wakes) \(stream.variable("woke") ?? "nil")" } == "0 nil")
+            let resumed = try await on { stream in
+                stream.request.input.writeString("x")
+                let verdict = try stream.rules(["lua.waiter"]).apply(in: stream.context, from: 0, resuming: true, final: false)
+                return "\(verdict) \(stream.variable("woke") ?? "nil")"
+            }
+            #expect(resumed == "accept yes")
         }
     }
 

@@ -3,8 +3,9 @@ import TidegateLua
 
 /// Runs one coroutine on an event loop: resumes it, and when it yields, arranges for it to go on (a timer for
 /// `core.sleep`, the next loop turn for a forced yield or `core.yield`, a future's completion for I/O, an event of
-/// its context or an optional timer for `core.wait`) without ever blocking the loop. The owner steps the run and is told through `onReady` when it can step it again: an
-/// action's stream evaluates its rule again, a task steps at once.
+/// its context or an optional timer for `core.wait`) without ever blocking the loop. The owner steps the run and is
+/// told through `onReady` when it can step it again: an action's stream evaluates its rule again, a task steps at
+/// once. The owner also passes its context's events on (`wakeForEvent()`, `event()`), which end a `core.wait`.
 ///
 /// Confined to `eventLoop`. For the shared state every resume holds the state's lock.
 final class LuaRun {

@@ -21,7 +21,8 @@ public enum LuaIOBindings {
         in state: LuaState, core: inout LuaModule, options: LuaIOOptions,
         objectCreated: @escaping (LuaObjectHandle) -> Void
     ) throws(LuaError) {
-        try self.register(in: state, core: &core, options: options, objectCreated: objectCreated, currentContext: { nil })
+        try self.register(
+            in: state, core: &core, options: options, objectCreated: objectCreated, currentContext: { nil })
     }
 
     /// `register`, with `currentContext` giving the context of the running code (what `Queue:alarm()` wakes; nil
