@@ -119,6 +119,15 @@ struct TCPRuleActionTests {
                 }, facility: facility)
         }
 
+        /// Evaluates the rule set of `actions` (from its first rule, `resuming` a suspended one) and answers its
+        /// verdict followed by the value of `txn.<variable>`.
+        func apply(_ actions: [String], resuming: Bool = false, final: Bool = false, then variable: String) throws
+            -> String
+        {
+            let verdict = try self.rules(actions).apply(in: self.context, from: 0, resuming: resuming, final: final)
+            return "\(verdict) \(self.variable(variable) ?? "nil")"
+        }
+
         func variable(_ name: String) -> String? {
             self.context.variable(VariableName(scope: .transaction, name: name))?.stringValue
         }
@@ -266,61 +275,38 @@ struct TCPRuleActionTests {
     @Test("act.YIELD: the action runs again at each stream event, never by itself; once final, unable to yield, it is logged")
     func yieldRunsAgainOnEvents() async throws {
         try await self.withStream { on in
-            let first = try await on { stream in
-                "\(try stream.rules(["lua.yieldy", "reject"]).apply(in: stream.context, final: false))"
-            }
-            #expect(first == "suspend(resumeAt: 0)")
+            let rules = ["lua.yieldy", "reject"]
+            #expect(try await on { try $0.apply(rules, then: "runs") } == "suspend(resumeAt: 0) 1")
             // No wake-up of its own in mode tcp (no act.wake_time): it waits for the stream's next event.
             try await Task.sleep(for: .milliseconds(100))
-            let quiet = try await on { stream in "\(stream.wakes) \(stream.variable("runs") ?? "nil")" }
-            #expect(quiet == "0 1")
-            let again = try await on { stream in
-                let rules = try stream.rules(["lua.yieldy", "reject"])
-                return "\(rules.apply(in: stream.context, from: 0, resuming: true, final: false)) "
-                    + (stream.variable("runs") ?? "nil")
-            }
+            #expect(try await on { stream in stream.wakes } == 0)
+            let again = try await on { try $0.apply(rules, resuming: true, then: "runs") }
             #expect(again == "suspend(resumeAt: 0) 2", "a stream event ran it again")
-            let final = try await on { stream in
-                let rules = try stream.rules(["lua.yieldy", "reject"])
-                return [
-                    "\(rules.apply(in: stream.context, from: 0, resuming: true, final: true))",
-                    stream.variable("runs") ?? "nil", stream.log.lines.joined(separator: "|"),
-                ]
-            }
-            #expect(final[0] == "reject" && final[1] == "3", "run once more, then the next rule: \(final)")
-            #expect(final[2].contains("Lua function 'lua.yieldy': yield not allowed"), "\(final[2])")
+            let final = try await on { try $0.apply(rules, resuming: true, final: true, then: "runs") }
+            #expect(final == "reject 3", "run once more, then the next rule")
+            let log = try await on { stream in stream.log.lines.joined(separator: "|") }
+            #expect(log.contains("Lua function 'lua.yieldy': yield not allowed"), "\(log)")
         }
     }
 
     @Test("act.wake_time(30) then act.YIELD: the engine wakes the stream, and the action runs again")
     func wakeTimeWakesTheStream() async throws {
         try await self.withStream { on in
-            let first = try await on { stream in
-                "\(try stream.rules(["lua.later"]).apply(in: stream.context, final: false))"
-            }
-            #expect(first == "suspend(resumeAt: 0)")
+            #expect(try await on { try $0.apply(["lua.later"], then: "later") } == "suspend(resumeAt: 0) nil")
             try await on.wake(beyond: 0)
-            let second = try await on { stream in
-                let verdict = try stream.rules(["lua.later"]).apply(in: stream.context, from: 0, resuming: true, final: false)
-                return "\(verdict) \(stream.variable("later") ?? "nil")"
-            }
-            #expect(second == "accept again")
+            #expect(try await on { try $0.apply(["lua.later"], resuming: true, then: "later") } == "accept again")
         }
     }
 
     @Test("core.wait() without a delay: nothing but a stream event resumes it")
     func waitEndsOnAStreamEvent() async throws {
         try await self.withStream { on in
-            let first = try await on { stream in
-                "\(try stream.rules(["lua.waiter"]).apply(in: stream.context, final: false))"
-            }
-            #expect(first == "suspend(resumeAt: 0)")
+            #expect(try await on { try $0.apply(["lua.waiter"], then: "woke") } == "suspend(resumeAt: 0) nil")
             try await Task.sleep(for: .milliseconds(100))
-            #expect(try await on { stream in "\(stream.wakes) \(stream.variable("woke") ?? "nil")" } == "0 nil")
+            #expect(try await on { stream in stream.wakes } == 0)
             let resumed = try await on { stream in
                 stream.request.input.writeString("x")
-                let verdict = try stream.rules(["lua.waiter"]).apply(in: stream.context, from: 0, resuming: true, final: false)
-                return "\(verdict) \(stream.variable("woke") ?? "nil")"
+                return try stream.apply(["lua.waiter"], resuming: true, then: "woke")
             }
             #expect(resumed == "accept yes")
         }
