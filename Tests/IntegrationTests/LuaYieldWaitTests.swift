@@ -134,7 +134,7 @@ struct LuaYieldWaitTests {
                 mode tcp
                 bind 127.0.0.1:\(ports[1])
                 bind 127.0.0.1:\(ports[2])
-                tcp-request inspect-delay 10s
+                tcp-request inspect-delay 30s
                 tcp-request content lua.waitdata if { dst_port \(ports[1]) }
                 tcp-request content lua.yielddata if { dst_port \(ports[2]) }
                 default_backend echo
@@ -206,17 +206,21 @@ struct LuaYieldWaitTests {
     func waitWokenByRequestBody() async throws {
         let setup = try await Self.start()
         defer { setup.tidegate.stop() }
-        let response = try await blocking {
+        let (answeredEarly, response) = try await blocking {
             let connection = try RawHTTPConnection(port: setup.http, timeout: .seconds(10))
             defer { connection.close() }
             try connection.send("POST /waitbody HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nConnection: close\r\n\r\n")
             Thread.sleep(forTimeInterval: 0.3)
+            // The action still waits: nothing was answered before the body (peek without blocking).
+            var byte: UInt8 = 0
+            let early = recv(connection.socket.fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0
             try connection.send("hello")
-            return try connection.readResponse()
+            return (early, try connection.readResponse())
         }
+        #expect(!answeredEarly, "the wait ended before the body came")
         #expect(response.status == 200, "\(response)")
         let waited = Int(response.header("x-waited") ?? "") ?? -1
-        #expect(waited >= 250 && waited < 4000, "woken by the body 300 ms later, not by the 5 s delay: \(waited) ms")
+        #expect(waited >= 0 && waited < 4000, "woken by the body, not by the 5 s delay: \(waited) ms")
     }
 
     @Test("services: core.wait(150) in an HTTP service resumes after its delay; a TCP service's core.wait() is woken by client bytes")
@@ -227,14 +231,12 @@ struct LuaYieldWaitTests {
         #expect(napper.status == 200, "\(napper)")
         #expect((Int(napper.bodyText.dropFirst("waited=".count)) ?? -1) >= 140, "\(napper)")
 
-        let clock = ContinuousClock()
-        let started = clock.now
+        // Nothing but the client's bytes can wake the TCP service (the exchange gives up after 5 s of silence).
         let result = try await LuaTCPTests.exchange(
             setup.tcpService, ["hel", "lo\n"], pause: .milliseconds(200), expecting: 1000)
         #expect(result.text.hasSuffix(" got=hello\n"), "\(result)")
         let wakeups = Int(result.text.dropFirst("wakeups=".count).prefix { $0 != " " }) ?? 0
         #expect(wakeups >= 1, "\(result)")
-        #expect(clock.now - started < .seconds(8), "nothing but the client's bytes could wake it")
     }
 
     @Test("tasks: core.wait(200) resumes after its delay; core.wait() waits until a push to a queue it set an alarm on")
@@ -242,7 +244,7 @@ struct LuaYieldWaitTests {
         let setup = try await Self.start()
         defer { setup.tidegate.stop() }
         var status = ""
-        for _ in 0..<50 {
+        for _ in 0..<200 {
             status = try await HTTPClient.request(port: setup.http, "/status").bodyText
             if !status.contains("not yet") { break }
             try await Task.sleep(for: .milliseconds(100))
@@ -255,7 +257,7 @@ struct LuaYieldWaitTests {
         #expect(try await HTTPClient.request(port: setup.http, "/status").bodyText.hasSuffix("alarmed=waiting"))
         _ = try await HTTPClient.request(port: setup.http, "/push")
         var alarmed = ""
-        for _ in 0..<50 {
+        for _ in 0..<200 {
             alarmed = try await HTTPClient.request(port: setup.http, "/status").bodyText
             if !alarmed.hasSuffix("alarmed=waiting") { break }
             try await Task.sleep(for: .milliseconds(50))
@@ -263,20 +265,18 @@ struct LuaYieldWaitTests {
         #expect(alarmed.hasSuffix("alarmed=woken: v1"), "\(alarmed)")
     }
 
-    @Test("mode tcp: core.wait() without a delay is woken by the client's data, well before the inspect-delay ends")
+    @Test("mode tcp: core.wait() without a delay is woken by the client's data, long before the inspect-delay ends")
     func waitWokenByClientData() async throws {
         let setup = try await Self.start()
         defer { setup.tidegate.stop() }
-        let clock = ContinuousClock()
-        let started = clock.now
+        // The exchange gives up after 5 s without an answer: only a wake-up by the data answers before the 30 s
+        // inspect-delay ends.
         let result = try await LuaTCPTests.exchange(
             setup.tcp, ["hel", "lo\n"], pause: .milliseconds(200), expecting: "wakeups=2\nhello\n".utf8.count)
-        let elapsed = clock.now - started
         #expect(result.text.hasPrefix("wakeups="), "\(result)")
-        // Woken once per part (a wake-up by the inspect-delay's end alone would count 1).
-        #expect((Int(result.text.dropFirst("wakeups=".count).prefix { $0 != "\n" }) ?? 0) >= 2, "\(result)")
+        // Once per part (once if a loaded machine read both parts at once).
+        #expect((Int(result.text.dropFirst("wakeups=".count).prefix { $0 != "\n" }) ?? 0) >= 1, "\(result)")
         #expect(result.text.hasSuffix("hello\n"), "then relayed to the server: \(result)")
-        #expect(elapsed < .seconds(8), "the 10 s inspect-delay did not have to end: \(elapsed)")
     }
 
     @Test("mode tcp: an action returning act.YIELD without act.wake_time runs again at each client data, not in a loop")
@@ -286,7 +286,8 @@ struct LuaYieldWaitTests {
         let result = try await LuaTCPTests.exchange(
             setup.tcpYield, ["hel", "lo\n"], pause: .milliseconds(300), expecting: "runs=3\nhello\n".utf8.count)
         #expect(result.text.hasSuffix("hello\n"), "relayed once the action went on: \(result)")
-        // A first run at the connection, one per part: a rerun at every loop turn would count thousands.
+        // A first run at the connection, one per part (or one for both on a loaded machine): a rerun at every loop
+        // turn would count thousands.
         let runs = Int(result.text.dropFirst("runs=".count).prefix { $0 != "\n" }) ?? -1
         #expect((2...4).contains(runs), "\(result)")
     }
