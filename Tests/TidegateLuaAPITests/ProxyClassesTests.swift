@@ -1,3 +1,4 @@
+import NIOCore
 import Testing
 import TidegateCore
 import TidegateLua
@@ -130,9 +131,59 @@ import TidegateLuaAPI
         #expect(
             try notRunning.error("core.frontends.fe:pause()")?.hasSuffix(
                 "'pause': the proxy is not running yet (not available in the body or init context)") == true)
+        // Before the proxy runs, set_addr changes the model only (HAProxy moves the server then too).
         #expect(
-            try notRunning.error("core.backends.be.servers.s1:set_addr('127.0.0.2')")?.contains(
-                "'set_addr': changing a server's address at run time is not supported by Tidegate") == true)
+            try notRunning.string("return core.backends.be.servers.s1:set_addr('127.0.0.2')")
+                == "IP changed from '127.0.0.1' to '127.0.0.2' by 'Lua script'")
+    }
+
+    @Test func setAddrMovesTheServerAndReportsLikeHAProxy() throws {
+        let harness = try ProxyHarness()
+        let before = harness.s1.currentAddress
+        let reports = try harness.run(
+            """
+            local s1 = core.backends.be.servers.s1
+            local r = {}
+            r[#r + 1] = s1:set_addr("127.0.0.1")
+            r[#r + 1] = s1:get_addr()
+            r[#r + 1] = s1:set_addr("10.1.2.3", "8080")
+            r[#r + 1] = s1:get_addr()
+            r[#r + 1] = s1:set_addr("10.1.2.3", 8080)
+            r[#r + 1] = s1:set_addr("::1", "81")
+            r[#r + 1] = s1:get_addr()
+            r[#r + 1] = s1:get_stats().addr
+            r[#r + 1] = s1:set_addr("backend.example.com")
+            r[#r + 1] = s1:set_addr("[::1]")
+            r[#r + 1] = s1:set_addr("::1", "http")
+            r[#r + 1] = s1:set_addr("10.0.0.9", "+10")
+            r[#r + 1] = s1:get_addr()
+            return table.unpack(r)
+            """)
+        #expect(
+            reports == [
+                "no need to change the addr by 'Lua script'",
+                "127.0.0.1:9000",
+                "IP changed from '127.0.0.1' to '10.1.2.3', port changed from '9000' to '8080' by 'Lua script'",
+                "10.1.2.3:8080",
+                "no need to change the addr, no need to change the port by 'Lua script'",
+                "IP changed from '10.1.2.3' to '::1', port changed from '8080' to '81' by 'Lua script'",
+                "::1:81",
+                "[::1]:81",
+                "Invalid addr 'backend.example.com' by 'Lua script'",
+                "Invalid addr '[::1]' by 'Lua script'",
+                "no need to change the addr, problem converting port 'http' to an int by 'Lua script'",
+                "IP changed from '::1' to '10.0.0.9', port maps ('+<n>', '-<n>') are not supported by 'Lua script'",
+                "10.0.0.9:81",
+            ])
+        #expect(harness.s1.address == (try SocketAddress(ipAddress: "10.0.0.9", port: 81)))
+        #expect(harness.control.calls == ["address s1", "address s1", "address s1"])
+        // Back to the first address: the same address object again, so idle connections to it are reusable.
+        #expect(harness.s1.setAddress(try SocketAddress(ipAddress: "127.0.0.1", port: 9000)))
+        #expect(harness.s1.currentAddress === before)
+        #expect(!harness.s1.setAddress(try SocketAddress(ipAddress: "127.0.0.1", port: 9000)))
+        #expect(
+            try harness.error("core.backends.be.servers.s1:set_addr()")?.hasSuffix(
+                "bad argument #2 to 'set_addr' (string expected, got no value)") == true)
     }
 
     @Test func statsTables() throws {

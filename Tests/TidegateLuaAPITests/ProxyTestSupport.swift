@@ -20,6 +20,7 @@ final class ProxyHarness {
         func shutdownStreams(using servers: [Server]) {
             calls.append("shutdown " + servers.map(\.name).joined(separator: ","))
         }
+        func addressChanged(of server: Server) { calls.append("address \(server.name)") }
         func connections(of frontend: ProxyDescriptor) -> (current: Int, total: Int) { (current, 42) }
     }
 

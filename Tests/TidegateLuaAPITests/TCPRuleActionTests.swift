@@ -32,6 +32,23 @@ struct TCPRuleActionTests {
           local data = txn.res:data()
           txn.res:set(txn.sc:upper(data))
         end)
+        -- act.YIELD forever, counting its runs; the same with act.wake_time(30).
+        core.register_action("yieldy", {"tcp-req"}, function(txn)
+          local runs = (txn:get_priv() or 0) + 1
+          txn:set_priv(runs)
+          txn:set_var("txn.runs", runs)
+          return act.YIELD
+        end)
+        core.register_action("later", {"tcp-req"}, function(txn)
+          if txn:get_priv() then txn:set_var("txn.later", "again") return end
+          txn:set_priv(true)
+          act.wake_time(30)
+          return act.YIELD
+        end)
+        core.register_action("waiter", {"tcp-req"}, function(txn)
+          core.wait()
+          txn:set_var("txn.woke", "yes")
+        end)
         core.register_service("hello", "tcp", function(applet)
           local line = applet:getline()
           applet:send("src=" .. applet.sf:src() .. " line=" .. applet.sc:upper(line))
@@ -100,6 +117,15 @@ struct TCPRuleActionTests {
                         rule, acls: ACLSet(), environment: self.environment, facility: facility
                     ).get()
                 }, facility: facility)
+        }
+
+        /// Evaluates the rule set of `actions` (from its first rule, `resuming` a suspended one) and answers its
+        /// verdict followed by the value of `txn.<variable>`.
+        func apply(_ actions: [String], resuming: Bool = false, final: Bool = false, then variable: String) throws
+            -> String
+        {
+            let verdict = try self.rules(actions).apply(in: self.context, from: 0, resuming: resuming, final: final)
+            return "\(verdict) \(self.variable(variable) ?? "nil")"
         }
 
         func variable(_ name: String) -> String? {
@@ -243,6 +269,46 @@ struct TCPRuleActionTests {
             #expect(verdicts[1] == "reject")
             #expect(verdicts[2] == "nil")
             #expect(verdicts[3].contains("Lua function 'lua.nap': yield not allowed"), "\(verdicts[3])")
+        }
+    }
+
+    @Test("act.YIELD: the action runs again at each stream event, never by itself; once final, unable to yield, it is logged")
+    func yieldRunsAgainOnEvents() async throws {
+        try await self.withStream { on in
+            let rules = ["lua.yieldy", "reject"]
+            #expect(try await on { try $0.apply(rules, then: "runs") } == "suspend(resumeAt: 0) 1")
+            // No wake-up of its own in mode tcp (no act.wake_time): it waits for the stream's next event.
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await on { stream in stream.wakes } == 0)
+            let again = try await on { try $0.apply(rules, resuming: true, then: "runs") }
+            #expect(again == "suspend(resumeAt: 0) 2", "a stream event ran it again")
+            let final = try await on { try $0.apply(rules, resuming: true, final: true, then: "runs") }
+            #expect(final == "reject 3", "run once more, then the next rule")
+            let log = try await on { stream in stream.log.lines.joined(separator: "|") }
+            #expect(log.contains("Lua function 'lua.yieldy': yield not allowed"), "\(log)")
+        }
+    }
+
+    @Test("act.wake_time(30) then act.YIELD: the engine wakes the stream, and the action runs again")
+    func wakeTimeWakesTheStream() async throws {
+        try await self.withStream { on in
+            #expect(try await on { try $0.apply(["lua.later"], then: "later") } == "suspend(resumeAt: 0) nil")
+            try await on.wake(beyond: 0)
+            #expect(try await on { try $0.apply(["lua.later"], resuming: true, then: "later") } == "accept again")
+        }
+    }
+
+    @Test("core.wait() without a delay: nothing but a stream event resumes it")
+    func waitEndsOnAStreamEvent() async throws {
+        try await self.withStream { on in
+            #expect(try await on { try $0.apply(["lua.waiter"], then: "woke") } == "suspend(resumeAt: 0) nil")
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await on { stream in stream.wakes } == 0)
+            let resumed = try await on { stream in
+                stream.request.input.writeString("x")
+                return try stream.apply(["lua.waiter"], resuming: true, then: "woke")
+            }
+            #expect(resumed == "accept yes")
         }
     }
 

@@ -442,9 +442,35 @@ import Testing
             ])
     }
 
+    @Test func waitSuspendsWithAnOptionalDelay() throws {
+        let (state, _) = try self.makeState()
+        let coroutine = try LuaCoroutine(
+            state.load(
+                chunk: """
+                    local n = select("#", core.wait())
+                    core.wait(250)
+                    core.wait(-3)
+                    local _, e1 = pcall(core.wait, 1, 2)
+                    local _, e2 = pcall(core.wait, "soon")
+                    return n, e1, e2
+                    """, name: "wait"))
+        #expect(self.request(self.step(coroutine)) == .wait(milliseconds: nil))
+        #expect(self.request(self.step(coroutine, ["ignored"])) == .wait(milliseconds: 250))
+        #expect(self.request(self.step(coroutine)) == .wait(milliseconds: 0))
+        guard case .finished(let values) = self.step(coroutine) else {
+            Issue.record("expected the coroutine to finish")
+            return
+        }
+        #expect(
+            values == [
+                0, "'wait' needs between 0 and 1 arguments",
+                "bad argument #1 to 'wait' (number expected, got string)",
+            ])
+    }
+
     @Test func yieldsFailWhereYieldingIsNotAllowed() throws {
         let (state, _) = try self.makeState()
-        for call in ["core.sleep(1)", "core.msleep(10)", "core.yield()"] {
+        for call in ["core.sleep(1)", "core.msleep(10)", "core.yield()", "core.wait()", "core.wait(5)"] {
             let error = #expect(throws: LuaError.self) { try state.run(chunk: call, name: "init") }
             #expect(error?.code == .yieldNotAllowed, "\(call)")
             #expect(error?.message.contains("yield not allowed") == true, "\(call): \(error?.message ?? "")")

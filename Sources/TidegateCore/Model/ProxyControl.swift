@@ -8,6 +8,9 @@ public protocol ProxyControl: AnyObject, Sendable {
     func stop(frontend: ProxyDescriptor)
     /// Kills the streams using one of `servers`, on every event loop (HAProxy's `srv_shutdown_streams`).
     func shutdownStreams(using servers: [Server])
+    /// Closes the idle connections to `server` that go to an address it no longer has, on every event loop
+    /// (HAProxy's `srv_cleanup_connections` after an address change).
+    func addressChanged(of server: Server)
     /// The frontend's open and total client connections.
     func connections(of frontend: ProxyDescriptor) -> (current: Int, total: Int)
 }

@@ -2,8 +2,8 @@ import NIOCore
 import Synchronization
 
 /// One upstream server of a backend. Shared by every event loop: its counters and run-time state are atomics, its
-/// identity is immutable. The Lua API (`Server` class) changes its weight, `maxconn` and state (maintenance,
-/// drain, forced operational state); health checks (a later issue) will flip its operational state.
+/// identity is immutable. The Lua API (`Server` class) changes its weight, `maxconn`, state (maintenance,
+/// drain, forced operational state) and address; health checks (a later issue) will flip its operational state.
 public final class Server: Sendable {
     /// The operational state (HAProxy's `srv->cur_state`): what health checks decide, or what `check_force_*`
     /// forces from Lua.
@@ -22,14 +22,23 @@ public final class Server: Sendable {
     public let id: Int
     public let name: String
     public let backendName: String
-    /// The resolved address connections go to.
-    public let address: SocketAddress
+    /// The address new connections go to: the resolved configured one until `setAddress` changes it. One atomic
+    /// load, no lock (read once per connection attempt).
+    public var address: SocketAddress { self.currentAddress.socketAddress }
+    /// The current address as a shared object: a server connection keeps the one it was opened to, and is not
+    /// reused once the server moved (`ServerAddress` identity changes with the address).
+    public var currentAddress: ServerAddress { self.addressStorage.load(ordering: .acquiring).takeUnretainedValue() }
     /// The address as written in the configuration (`host:port`).
     public let addressText: String
     public let isBackup: Bool
     /// The configured weight (0-256), HAProxy's `iweight`.
     public let initialWeight: Int
 
+    /// The current address, unretained: every `ServerAddress` the server ever had stays in `knownAddresses` (one per
+    /// distinct address), so a reader never holds a freed one.
+    private let addressStorage: Atomic<Unmanaged<ServerAddress>>
+    /// Writers only (`setAddress`).
+    private let knownAddresses: Mutex<[ServerAddress]>
     private let weightStorage: Atomic<Int>
     private let maxConnectionsStorage: Atomic<Int>
     /// The operational state (low bits) and the administrative flags, in one word: `isUsable` reads both at once.
@@ -50,7 +59,9 @@ public final class Server: Sendable {
         self.id = id
         self.name = name
         self.backendName = backendName
-        self.address = address
+        let initial = ServerAddress(address)
+        self.addressStorage = Atomic(Unmanaged.passUnretained(initial))
+        self.knownAddresses = Mutex([initial])
         self.addressText = addressText
         self.initialWeight = weight
         self.isBackup = isBackup
@@ -60,6 +71,33 @@ public final class Server: Sendable {
         self.current = Atomic(0)
         self.total = Atomic(0)
         self.highest = Atomic(0)
+    }
+
+    /// Sends new connections to `address` (HAProxy's `srv_update_addr_port`, `Server:set_addr()`); connections in
+    /// progress go on. Takes effect with the next connection attempt on every event loop. Returns false when the
+    /// address is already the current one.
+    @discardableResult
+    public func setAddress(_ address: SocketAddress) -> Bool {
+        self.modifyAddress { current in (current == address ? nil : address, current != address) }
+    }
+
+    /// Runs `body` with the current address under the writers' lock (concurrent updates do not interleave); the
+    /// address it returns, if any, becomes the current one.
+    public func modifyAddress<Result>(_ body: (SocketAddress) -> (SocketAddress?, Result)) -> Result {
+        self.knownAddresses.withLock { known in
+            let current = self.addressStorage.load(ordering: .acquiring).takeUnretainedValue()
+            let (replacement, result) = body(current.socketAddress)
+            guard let replacement, replacement != current.socketAddress else { return result }
+            let next: ServerAddress
+            if let seen = known.first(where: { $0.socketAddress == replacement }) {
+                next = seen
+            } else {
+                next = ServerAddress(replacement)
+                known.append(next)
+            }
+            self.addressStorage.store(Unmanaged.passUnretained(next), ordering: .releasing)
+            return result
+        }
     }
 
     /// Current weight (HAProxy's user weight, `uweight`).
@@ -165,4 +203,14 @@ public final class Server: Sendable {
 
     /// Gives back a slot taken with `tryAcquireSlot`.
     public func releaseSlot() { current.wrappingSubtract(1, ordering: .relaxed) }
+}
+
+/// One address a server had: immutable, compared by identity (a connection opened to it may be reused while it
+/// is still the server's `currentAddress`).
+public final class ServerAddress: Sendable {
+    public let socketAddress: SocketAddress
+
+    init(_ socketAddress: SocketAddress) {
+        self.socketAddress = socketAddress
+    }
 }

@@ -11,6 +11,9 @@ public enum CoreRequest: Hashable, Sendable {
     case sleep(milliseconds: Int64)
     /// `core.yield()`: give the hand back and be rescheduled at once.
     case yield
+    /// `core.wait([ms])`: give the hand back without being rescheduled; wake up on an event of the running context
+    /// (see the engine), or after this many milliseconds when given.
+    case wait(milliseconds: Int64?)
 }
 
 /// What `core` needs from the proxy. One per Lua state (a state belongs to one thread).
@@ -171,6 +174,11 @@ public enum CoreModule {
             return self.yield(.sleep(milliseconds: max(try arguments.integer(0), 0)))
         }
         core.function("yield") { _ in self.yield(.yield) }
+        core.function("wait", arguments: .between(0...1)) { values in
+            guard !values.isEmpty else { return self.yield(.wait(milliseconds: nil)) }
+            let milliseconds = try LuaArguments(values, function: "wait").integer(0)
+            return self.yield(.wait(milliseconds: max(milliseconds, 0)))
+        }
 
         // Strings.
         core.function("tokenize") { values in

@@ -21,7 +21,9 @@ final class LuaService: ExternalService {
     }
 }
 
-final class LuaServiceRun: RunningService {
+/// A running service. Its events, which end a `core.wait()`: the client's data (or the end of it), room to write
+/// to the client, `Queue:alarm()` pushes.
+final class LuaServiceRun: RunningService, LuaEventTarget {
     let service: LuaService
     let context: SampleContext
     let io: any ServiceIO
@@ -66,7 +68,14 @@ final class LuaServiceRun: RunningService {
             return
         }
         self.run?.onReady = { [unowned self] in self.step() }
+        self.run?.context = self
         self.step()
+    }
+
+    var eventLoop: any EventLoop { self.runtime!.eventLoop }
+
+    func event() {
+        self.run?.event()
     }
 
     private func step() {
@@ -87,9 +96,12 @@ final class LuaServiceRun: RunningService {
 
     func inputAvailable() {
         self.applet?.inputAvailable()
+        self.event()
     }
 
-    func outputWritable() {}
+    func outputWritable() {
+        self.event()
+    }
 
     func cancel() {
         self.run?.cancel()

@@ -103,7 +103,8 @@ public final class LuaEngine: @unchecked Sendable {
                 objectCreated: { [unowned(unsafe) box] handle in
                     // Sockets, clients and queues made for a transaction end with it; the others live with the state.
                     box.current?.objects.append((box.state, handle))
-                })
+                },
+                currentContext: { [unowned(unsafe) box] in box.currentContext })
             try LuaProxyBindings.register(in: state, core: &core, catalog: catalog)
             LuaProcessData.install(
                 into: &core, variables: processVariables, files: environment.files,

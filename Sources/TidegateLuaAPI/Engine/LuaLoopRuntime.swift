@@ -37,7 +37,7 @@ public final class LuaLoopRuntime {
         }
         let transaction = LuaTransaction(
             samples: context, isHTTP: isHTTP, context: running, options: self.engine.options, log: log)
-        let state = LuaTransactionState(transaction: transaction)
+        let state = LuaTransactionState(transaction: transaction, eventLoop: self.eventLoop)
         context.scriptState = state
         return state
     }

@@ -2,9 +2,10 @@ import NIOCore
 import TidegateLua
 
 /// Runs one coroutine on an event loop: resumes it, and when it yields, arranges for it to go on (a timer for
-/// `core.sleep`, the next loop turn for a forced yield or `core.yield`, a future's completion for I/O) without
-/// ever blocking the loop. The owner steps the run and is told through `onReady` when it can step it again: an
-/// action's stream evaluates its rule again, a task steps at once.
+/// `core.sleep`, the next loop turn for a forced yield or `core.yield`, a future's completion for I/O, an event of
+/// its context or an optional timer for `core.wait`) without ever blocking the loop. The owner steps the run and is
+/// told through `onReady` when it can step it again: an action's stream evaluates its rule again, a task steps at
+/// once. The owner also passes its context's events on (`wakeForEvent()`, `event()`), which end a `core.wait`.
 ///
 /// Confined to `eventLoop`. For the shared state every resume holds the state's lock.
 final class LuaRun {
@@ -27,6 +28,12 @@ final class LuaRun {
 
     /// The transaction the code runs for (`core.done`, `act.wake_time`...), nil for tasks.
     let transaction: LuaTransaction?
+    /// The context events are delivered to (the stream's transaction state, the task, the service): what
+    /// `Queue:alarm()` registers while this run's code runs. The context owns the run (no weak reference: that
+    /// would allocate a side table per transaction).
+    unowned(unsafe) var context: (any LuaEventTarget)?
+    /// Suspended in `core.wait()`: an event of the context (`wakeForEvent()`) or its optional timer resumes it.
+    private(set) var isWaitingForEvent = false
 
     init(
         coroutine: LuaCoroutine, box: LuaStateBox, eventLoop: any EventLoop, arguments: [LuaValue],
@@ -79,9 +86,12 @@ final class LuaRun {
         let arguments = self.arguments
         self.arguments = []
         let previous = self.box.current
+        let previousContext = self.box.currentContext
         self.box.current = self.transaction
+        self.box.currentContext = self.context
         let result = self.coroutine.resume(arguments: arguments)
         self.box.current = previous
+        self.box.currentContext = previousContext
         switch result {
         case .finished(let values):
             return .finished(values)
@@ -115,6 +125,14 @@ final class LuaRun {
         case CoreRequest.yield:
             self.wait()
             self.rescheduleAfterIO()
+        case CoreRequest.wait(let milliseconds):
+            // No reschedule: only an event of the context, or the delay when one was given, resumes it.
+            self.wait()
+            self.isWaitingForEvent = true
+            if let milliseconds {
+                let delay = TimeAmount.milliseconds(min(milliseconds, Int64(Int32.max)))
+                self.timer = self.eventLoop.assumeIsolated().scheduleTask(in: delay) { self.ready([]) }
+            }
         case let pending as LuaAwait:
             self.wait()
             pending.future.hop(to: self.eventLoop).assumeIsolated().whenComplete { result in
@@ -134,8 +152,11 @@ final class LuaRun {
     /// `execute` or a timer due "now" would starve the sockets of a script yielding in a loop; the timer is set far
     /// enough ahead to be still in the future when NIO checks its queue.
     private func rescheduleAfterIO() {
-        self.timer = self.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(50)) { self.ready([]) }
+        self.timer = self.eventLoop.assumeIsolated().scheduleTask(in: Self.rescheduleDelay) { self.ready([]) }
     }
+
+    /// How far ahead a "next loop turn" timer is set (see `rescheduleAfterIO`).
+    static let rescheduleDelay = TimeAmount.microseconds(50)
 
     private func wait() {
         self.isWaiting = true
@@ -145,8 +166,30 @@ final class LuaRun {
         self.timer = nil
         guard self.isWaiting, !self.cancelled else { return }
         self.isWaiting = false
+        self.isWaitingForEvent = false
         self.arguments = values
         self.onReady?()
+    }
+
+    /// An event of the run's context: code waiting in `core.wait()` is resumed at the owner's next `step()`, which
+    /// the caller is about to do (no `onReady`). Other waits ignore events. True when it ended a wait.
+    @discardableResult
+    func wakeForEvent() -> Bool {
+        guard self.isWaitingForEvent, self.isWaiting, !self.cancelled else { return false }
+        self.timer?.cancel()
+        self.timer = nil
+        self.isWaiting = false
+        self.isWaitingForEvent = false
+        self.arguments = []
+        return true
+    }
+
+    /// An event of the run's context, from outside its owner (a `Queue:alarm()` push): code waiting in `core.wait()`
+    /// goes on, through `onReady`.
+    func event() {
+        guard self.isWaitingForEvent else { return }
+        self.timer?.cancel()
+        self.ready([])
     }
 
     /// Stops the run: a pending timer is cancelled, a late completion is ignored, a suspended coroutine is closed

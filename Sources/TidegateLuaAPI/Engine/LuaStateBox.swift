@@ -18,6 +18,8 @@ public final class LuaStateBox: @unchecked Sendable {
     var current: LuaTransaction? {
         didSet { self.txnRuntime?.current = self.current }
     }
+    /// The context of the code running in this state (set around each resume), for `Queue:alarm()`.
+    unowned(unsafe) var currentContext: (any LuaEventTarget)?
     /// The TXN bindings' per-state data (its "current transaction" follows `current`).
     var txnRuntime: LuaTXNRuntime?
     /// Finished coroutines of ended transactions, reused by the next ones (creating a Lua thread costs more than

@@ -3,8 +3,9 @@ import TidegateLua
 
 /// `core.register_task` functions: each runs in its own coroutine on an event loop, may sleep and do I/O, and is
 /// limited by `tune.lua.task-timeout` (none by default) and the burst timeout. A failing task ends; the error is
-/// logged.
-final class LuaTask {
+/// logged. Its only events are `Queue:alarm()` pushes: a task in `core.wait()` without a delay waits for one, with
+/// no timer and no CPU use, for as long as it takes.
+final class LuaTask: LuaEventTarget {
     private let run: LuaRun
     private let runtime: LuaLoopRuntime
     private var onEnd: ((LuaTask) -> Void)?
@@ -15,9 +16,16 @@ final class LuaTask {
         self.onEnd = onEnd
     }
 
+    var eventLoop: any EventLoop { self.runtime.eventLoop }
+
     func start() {
         self.run.onReady = { [unowned self] in self.step() }
+        self.run.context = self
         self.step()
+    }
+
+    func event() {
+        self.run.event()
     }
 
     private func step() {

@@ -1,10 +1,29 @@
+import NIOCore
 import TidegateCore
 import TidegateLua
 
+/// An action of a transaction that has not finished.
+enum LuaPendingAction {
+    /// Suspended inside its function (sleep, I/O, `core.wait`...).
+    case running(LuaRun)
+    /// Returned `act.YIELD`: it runs again from the start at the stream's next wake-up; `rerun` is the timer of
+    /// that wake-up when there is one (`act.wake_time`, or the next loop turn where no stream event would come).
+    case yielded(rerun: Scheduled<Void>?)
+
+    func cancel() {
+        switch self {
+        case .running(let run): run.cancel()
+        case .yielded(let rerun): rerun?.cancel()
+        }
+    }
+}
+
 /// The engine's state for one transaction, kept in `SampleContext.scriptState`: the `LuaTransaction`, the
-/// coroutine reused by the transaction's actions in each state, and the action that is waiting, if any.
-final class LuaTransactionState: ScriptTransactionState {
+/// coroutine reused by the transaction's actions in each state, and the action that is waiting, if any. It is the
+/// context events are delivered to (`Queue:alarm()`), as HAProxy wakes the stream.
+final class LuaTransactionState: ScriptTransactionState, LuaEventTarget {
     let transaction: LuaTransaction
+    let eventLoop: any EventLoop
     /// Per state used by the transaction (almost always one): the coroutine reused by its actions, and the one
     /// for fetches and converters (which may run while an action is suspended, from rules or log formats).
     private struct PerState {
@@ -13,11 +32,22 @@ final class LuaTransactionState: ScriptTransactionState {
         var samples: LuaCoroutine?
     }
     private var states: [PerState] = []
-    /// The action in progress (suspended), identified by its rule.
-    var pending: (action: LuaRuleAction.Identity, run: LuaRun)?
+    /// The action in progress (suspended, or to be run again after `act.YIELD`), identified by its rule.
+    var pending: (action: LuaRuleAction.Identity, state: LuaPendingAction)?
 
-    init(transaction: LuaTransaction) {
+    init(transaction: LuaTransaction, eventLoop: any EventLoop) {
         self.transaction = transaction
+        self.eventLoop = eventLoop
+    }
+
+    /// An event for the stream (a `Queue:alarm()` push), as HAProxy wakes the stream's task: an action waiting in
+    /// `core.wait()` goes on, one that returned `act.YIELD` runs again.
+    func event() {
+        switch self.pending?.state {
+        case .running(let run)?: run.event()
+        case .yielded?: self.transaction.samples.wake?()
+        case nil: break
+        }
     }
 
     /// A coroutine of `box` ready to run `function`: the previous one reused when it finished normally, else one
@@ -47,7 +77,7 @@ final class LuaTransactionState: ScriptTransactionState {
     func end() {
         if let pending = self.pending {
             self.pending = nil
-            pending.run.cancel()
+            pending.state.cancel()
         }
         // Objects and coroutines belong to their states: release them under the shared state's lock. Finished
         // coroutines go back to their state's pool.

@@ -21,6 +21,16 @@ public enum LuaIOBindings {
         in state: LuaState, core: inout LuaModule, options: LuaIOOptions,
         objectCreated: @escaping (LuaObjectHandle) -> Void
     ) throws(LuaError) {
+        try self.register(
+            in: state, core: &core, options: options, objectCreated: objectCreated, currentContext: { nil })
+    }
+
+    /// `register`, with `currentContext` giving the context of the running code (what `Queue:alarm()` wakes; nil
+    /// outside a task, action or service).
+    static func register(
+        in state: LuaState, core: inout LuaModule, options: LuaIOOptions,
+        objectCreated: @escaping (LuaObjectHandle) -> Void, currentContext: @escaping () -> (any LuaEventTarget)?
+    ) throws(LuaError) {
         try state.register(self.socketClass)
         try state.register(self.httpClientClass)
         try state.register(self.queueClass)
@@ -42,7 +52,7 @@ public enum LuaIOBindings {
             return .values([.object(handle)])
         }
         core.function("queue") { _ in
-            let handle = try state.makeObject(LuaQueue(), of: self.queueClass)
+            let handle = try state.makeObject(LuaQueue(currentContext: currentContext), of: self.queueClass)
             objectCreated(handle)
             return .values([.object(handle)])
         }
@@ -92,6 +102,7 @@ public enum LuaIOBindings {
             LuaMethod("pop", arguments: .any) { queue, _ in .values([queue.pop()]) },
             LuaMethod("pop_wait", arguments: .any) { queue, _ in try queue.popWait() },
             LuaMethod("size", arguments: .any) { queue, _ in .values([.integer(Int64(queue.count))]) },
+            LuaMethod("alarm", arguments: .any) { queue, _ in .values([.boolean(queue.alarm())]) },
         ])
 
     static let mapClass = LuaClass<LuaMap>(

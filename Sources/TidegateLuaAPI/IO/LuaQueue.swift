@@ -10,6 +10,14 @@ final class LuaQueue {
     private var head = 0
     /// Coroutines in `pop_wait`, woken together by the next push (the first to resume takes the value).
     private var waiters: [LuaIOWait] = []
+    /// Contexts that called `alarm()`, woken once by the next push.
+    private var alarms: [LuaEventAlarm] = []
+    /// The context of the running code (nil at load time and in fetches and converters).
+    private let currentContext: () -> (any LuaEventTarget)?
+
+    init(currentContext: @escaping () -> (any LuaEventTarget)? = { nil }) {
+        self.currentContext = currentContext
+    }
 
     var count: Int { self.items.count - self.head }
 
@@ -22,7 +30,23 @@ final class LuaQueue {
         for waiter in waiters {
             waiter.finish([true])
         }
+        if !self.alarms.isEmpty {
+            let alarms = self.alarms
+            self.alarms.removeAll()
+            for alarm in alarms { alarm.ring() }
+        }
         return .values([true])
+    }
+
+    /// `alarm()` (HAProxy 3.2): the next push wakes the running context once (its `core.wait()` returns). False
+    /// where there is no context to wake (load time, fetches, converters).
+    func alarm() -> Bool {
+        guard let context = self.currentContext() else { return false }
+        self.alarms.removeAll { !$0.isAlive }
+        if !self.alarms.contains(where: { $0.wakes(context) }) {
+            self.alarms.append(LuaEventAlarm(context))
+        }
+        return true
     }
 
     /// `pop()`: the oldest value, or nil.

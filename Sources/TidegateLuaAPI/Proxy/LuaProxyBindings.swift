@@ -125,11 +125,7 @@ public enum LuaProxyBindings {
                 .values([try object.setWeight(arguments)])
             },
             LuaMethod("get_weight", arguments: .any) { object, _ in .values([.integer(Int64(object.server.weight))]) },
-            LuaMethod("set_addr", arguments: .any) { _, _ in
-                .error(
-                    "'set_addr': changing a server's address at run time is not supported by Tidegate "
-                        + "(the address is resolved once at startup)")
-            },
+            LuaMethod("set_addr", arguments: .any) { object, arguments in .values([try object.setAddress(arguments)]) },
             LuaMethod("get_addr", arguments: .any) { object, _ in .values([LuaValue(object.addressText)]) },
             LuaMethod("get_stats", arguments: .any) { object, _ in .values([.table(LuaProxyStats.server(object))]) },
             LuaMethod("get_proxy", arguments: .any) { object, _ in .values([.object(object.proxyHandle)]) },

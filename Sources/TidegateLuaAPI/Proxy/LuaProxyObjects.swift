@@ -104,6 +104,18 @@ final class LuaServer: Sendable {
         if state == .running { proxy.backend?.serverCapacityChanged() }
     }
 
+    /// `set_addr(addr[, port])`: HAProxy's report of the change (also on success, as HAProxy returns it). New
+    /// connections go to the new address on every loop; idle connections to the old one are closed.
+    func setAddress(_ arguments: [LuaValue]) throws(LuaArgumentError) -> LuaValue {
+        let values = LuaArguments(arguments, function: "set_addr", firstPosition: 2)
+        let addr = Self.cString(try values.string(0))
+        let port = values.count >= 2 ? Self.cString(try values.string(1)) : nil
+        let before = server.currentAddress
+        let report = server.updateAddress(addr, port: port, updater: "Lua script")
+        if server.currentAddress !== before { catalog.control?.addressChanged(of: server) }
+        return LuaValue(report)
+    }
+
     /// `get_addr()`: "ip:port" (IPv6 without brackets, as HAProxy), or the UNIX socket path.
     var addressText: String {
         let address = server.address

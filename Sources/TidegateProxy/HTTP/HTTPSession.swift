@@ -142,8 +142,11 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             } else {
                 inbound.writeBuffer(&buffer)
             }
+            // Bytes that come while the rules already wait are an event for them (not those that started them).
+            let rulesWaiting = suspendedRequestRules != nil || suspendedResponseRules != nil
             process()
             if inbound.readableBytes == 0 { inbound = Self.emptyBuffer }
+            if rulesWaiting { scriptEvent() }
         }
     }
 
@@ -384,6 +387,13 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         flushClient()
     }
 
+    /// Client or server bytes came while the rules wait for a script: a stream event (HAProxy wakes the stream),
+    /// which ends a Lua `core.wait()` and runs again an action that returned `act.YIELD`.
+    private func scriptEvent() {
+        guard phase == .active, suspendedRequestRules != nil || suspendedResponseRules != nil else { return }
+        scriptWake()
+    }
+
     // MARK: - Services
 
     private func startService(_ external: any ExternalService) {
@@ -612,7 +622,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
         connectGeneration &+= 1
         let generation = connectGeneration
         let loopBound = NIOLoopBound(self, eventLoop: loop.eventLoop)
-        loop.connect(to: chosen, timeout: backend.timeouts.connect) { channel in
+        let address = chosen.currentAddress
+        loop.connect(to: address, timeout: backend.timeouts.connect) { channel in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(ServerSideHandler())
             }
@@ -629,7 +640,8 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
                 }
                 session.eventTime = .now()
                 session.txn?.connectedAt = session.eventTime
-                session.attach(session.loop.pool.adopt(channel: channel, server: chosen, handler: handler))
+                session.attach(
+                    session.loop.pool.adopt(channel: channel, server: chosen, address: address, handler: handler))
             case .failure:
                 guard session.connectGeneration == generation, session.phase == .active,
                     session.txn?.serverPhase == .connecting
@@ -765,6 +777,7 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
             } else {
                 serverInbound.writeBuffer(&buffer)
             }
+            scriptEvent()
         case .responseBody:
             do {
                 if let slice = try transaction.responseBody.take(from: &buffer) {

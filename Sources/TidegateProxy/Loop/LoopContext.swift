@@ -46,9 +46,11 @@ final class LoopContext: @unchecked Sendable {
         return balancers[backend.backend.index].select(in: backend.backend, hashInput: hashInput, avoiding: avoiding)
     }
 
-    /// Opens a TCP connection to `server` with the backend's connect timeout.
+    /// Opens a TCP connection to `address` (the server's `currentAddress`, read once by the caller, which gives it
+    /// to the pool with the connection) with the backend's connect timeout.
     func connect(
-        to server: Server, timeout: TimeAmount?, initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
+        to address: ServerAddress, timeout: TimeAmount?,
+        initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
     ) -> EventLoopFuture<any Channel> {
         var bootstrap = ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -57,7 +59,7 @@ final class LoopContext: @unchecked Sendable {
             .channelOption(.maxMessagesPerRead, value: 1)
             .channelInitializer(initializer)
         if let timeout { bootstrap = bootstrap.connectTimeout(timeout) }
-        return bootstrap.connect(to: server.address)
+        return bootstrap.connect(to: address.socketAddress)
     }
 }
 

@@ -21,6 +21,8 @@ protocol ServerConnectionDelegate: AnyObject {
 final class ServerConnection {
     let channel: any Channel
     let server: Server
+    /// The server's address the connection was opened to: reused only while it is still the current one.
+    let address: ServerAddress
     fileprivate(set) var handler: ServerSideHandler!
     /// The stream using the connection. Strong (a weak reference costs on every event); the stream
     /// clears it whenever it lets the connection go (`park`, `close`), which breaks the cycle.
@@ -31,9 +33,10 @@ final class ServerConnection {
     private(set) var parkedAt: NIODeadline = .uptimeNanoseconds(0)
     private(set) var isClosed = false
 
-    init(channel: any Channel, server: Server, handler: ServerSideHandler) {
+    init(channel: any Channel, server: Server, address: ServerAddress, handler: ServerSideHandler) {
         self.channel = channel
         self.server = server
+        self.address = address
         self.handler = handler
         handler.connection = self
     }

@@ -20,9 +20,11 @@ final class ServerConnectionPool {
         self.eventLoop = eventLoop
     }
 
-    /// Wraps a new connection to `server` and keeps track of it until it closes.
-    func adopt(channel: any Channel, server: Server, handler: ServerSideHandler) -> ServerConnection {
-        let connection = ServerConnection(channel: channel, server: server, handler: handler)
+    /// Wraps a new connection to `server` at `address` and keeps track of it until it closes.
+    func adopt(
+        channel: any Channel, server: Server, address: ServerAddress, handler: ServerSideHandler
+    ) -> ServerConnection {
+        let connection = ServerConnection(channel: channel, server: server, address: address, handler: handler)
         connection.tracker = self
         open[ObjectIdentifier(connection)] = connection
         return connection
@@ -48,10 +50,14 @@ final class ServerConnectionPool {
         }
     }
 
-    /// Takes the most recently parked connection to `server`, if any.
+    /// Takes the most recently parked connection to `server`, if any. Connections to an address the server no
+    /// longer has (`Server:set_addr()`) are closed, never reused.
     func take(for server: Server) -> ServerConnection? {
+        let current = server.currentAddress
         while let connection = idle[server.globalIndex].popLast() {
-            if !connection.isClosed {
+            if connection.address !== current {
+                connection.close()
+            } else if !connection.isClosed {
                 connection.leave()
                 return connection
             }
@@ -59,10 +65,12 @@ final class ServerConnectionPool {
         return nil
     }
 
-    /// Parks a connection for reuse; closes it if the pool is full.
+    /// Parks a connection for reuse; closes it if the pool is full or the server moved since it was opened.
     func park(_ connection: ServerConnection) {
         let index = connection.server.globalIndex
-        guard idle[index].count < Self.maxIdlePerServer, !connection.isClosed else {
+        guard idle[index].count < Self.maxIdlePerServer, !connection.isClosed,
+            connection.address === connection.server.currentAddress
+        else {
             connection.close()
             return
         }
@@ -76,6 +84,19 @@ final class ServerConnectionPool {
         let index = connection.server.globalIndex
         if let position = idle[index].firstIndex(where: { $0 === connection }) {
             idle[index].remove(at: position)
+        }
+    }
+
+    /// Closes the idle connections of `servers` that go to an address the server no longer has (HAProxy closes them
+    /// when the address changes).
+    func closeStaleIdleConnections(of servers: Set<ObjectIdentifier>) {
+        for index in idle.indices {
+            guard let server = idle[index].first?.server, servers.contains(ObjectIdentifier(server)) else { continue }
+            let current = server.currentAddress
+            let stale = idle[index].filter { $0.address !== current }
+            guard !stale.isEmpty else { continue }
+            idle[index].removeAll { $0.address !== current }
+            for connection in stale { connection.close() }
         }
     }
 

@@ -42,11 +42,13 @@ final class StreamServiceEndpoint<Owner: ServiceEndpointOwner>: ServiceIO {
     /// Client input not yet taken by the service.
     var bufferedInput: Int { self.input.readableBytes }
 
-    /// Input bytes from the client (HTTP: the request body).
+    /// Input bytes from the client (HTTP: the request body). The service hears of it only when something changed
+    /// (a service's `core.wait()` returns on that event).
     func deliver(_ bytes: inout ByteBuffer, ended: Bool) {
+        let changed = bytes.readableBytes > 0 || (ended && !self.inputEnded)
         if bytes.readableBytes > 0 { self.input.writeBuffer(&bytes) }
         if ended { self.inputEnded = true }
-        self.running?.inputAvailable()
+        if changed { self.running?.inputAvailable() }
     }
 
     func clientInputEnded() {

@@ -1,7 +1,8 @@
 import TidegateCore
 
 /// What the Lua API's `Proxy` and `Server` methods do to the running proxy: pause, resume and stop a frontend's
-/// listeners, kill the streams of servers on every event loop, read a frontend's connection counters.
+/// listeners, kill the streams of servers on every event loop, close idle connections to a server's old address,
+/// read a frontend's connection counters.
 /// Installed in the runtime's `ProxyCatalog` once the loops and listeners exist.
 final class RuntimeControl: ProxyControl {
     private let runtime: ProxyRuntime
@@ -26,6 +27,13 @@ final class RuntimeControl: ProxyControl {
         let identifiers = Set(servers.map { ObjectIdentifier($0) })
         for loop in loops.all {
             loop.eventLoop.execute { loop.pool.shutdownStreams(using: identifiers) }
+        }
+    }
+
+    func addressChanged(of server: Server) {
+        let identifiers: Set = [ObjectIdentifier(server)]
+        for loop in loops.all {
+            loop.eventLoop.execute { loop.pool.closeStaleIdleConnections(of: identifiers) }
         }
     }
 

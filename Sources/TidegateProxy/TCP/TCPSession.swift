@@ -440,7 +440,8 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
         attempts += 1
         if connectStartedAt == nil { connectStartedAt = .now() }
         let loopBound = NIOLoopBound(self, eventLoop: loop.eventLoop)
-        loop.connect(to: target, timeout: backend.timeouts.connect) { channel in
+        let address = target.currentAddress
+        loop.connect(to: address, timeout: backend.timeouts.connect) { channel in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(ServerSideHandler())
             }
@@ -454,7 +455,8 @@ final class TCPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWak
                     channel.close(promise: nil)
                     return
                 }
-                session.attach(session.loop.pool.adopt(channel: channel, server: target, handler: handler))
+                session.attach(
+                    session.loop.pool.adopt(channel: channel, server: target, address: address, handler: handler))
             case .failure:
                 guard !session.closed else { return }
                 session.connectFailed(target, backend: backend)
