@@ -21,6 +21,9 @@ final class ProxyHarness {
             calls.append("shutdown " + servers.map(\.name).joined(separator: ","))
         }
         func connections(of frontend: ProxyDescriptor) -> (current: Int, total: Int) { (current, 42) }
+        var processInformation: ProcessInformation {
+            ProcessInformation(threads: 2, maxConnections: 100, currentConnections: current, totalConnections: 42)
+        }
     }
 
     let state: LuaState
