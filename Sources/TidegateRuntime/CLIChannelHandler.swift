@@ -83,10 +83,10 @@ final class CLIChannelHandler: ChannelInboundHandler {
 
     /// Runs the requests that are complete, until one waits (for input or for its applet) or the session closes.
     private func advance() {
+        defer { if !closed { context?.flush() } }
         while !closed, applet == nil {
             switch session.nextAction() {
             case .wait:
-                context?.flush()
                 armIdleTimer()
                 return
             case .close:
