@@ -76,8 +76,7 @@ extension ConfigParser {
                 let ending = KeywordSuggestion.ending(for: parameter, in: Self.statsSocketParameters)
                 alert("'\(keyword)' : unknown keyword '\(parameter)'\(ending)", at: location)
                 valid = false
-                index += 1
-                continue
+                break
             }
             guard let text = value(after: index, in: words, keyword: keyword, parameter: parameter, at: location) else {
                 valid = false
