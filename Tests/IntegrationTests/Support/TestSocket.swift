@@ -61,6 +61,52 @@ final class TestSocket: @unchecked Sendable {
         return result
     }
 
+    /// Connects to the UNIX stream socket at `path`; every later read or write waits at most `timeout`.
+    static func connect(unixPath path: String, timeout: Duration = .seconds(10)) throws -> TestSocket {
+        #if canImport(Glibc)
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        #else
+            let fd = socket(AF_UNIX, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw SocketError(operation: "socket", code: errno) }
+        let result = TestSocket(fd: fd)
+        result.setTimeout(timeout)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in path.utf8.prefix(raw.count - 1).enumerated() { raw[i] = byte }
+        }
+        let status = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                posixConnect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard status == 0 else { throw SocketError(operation: "connect to \(path)", code: errno) }
+        return result
+    }
+
+    /// Reads until the peer closes; throws on timeout.
+    func receiveUntilClosed() throws -> [UInt8] {
+        var received: [UInt8] = []
+        while true {
+            let chunk = try receive()
+            if chunk.isEmpty { return received }
+            received += chunk
+        }
+    }
+
+    /// Reads until what was received ends with `suffix` (or the peer closes); throws on timeout.
+    func receive(until suffix: String) throws -> String {
+        var received: [UInt8] = []
+        let end = Array(suffix.utf8)
+        while !received.reversed().starts(with: end.reversed()) {
+            let chunk = try receive()
+            if chunk.isEmpty { break }
+            received += chunk
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
     /// Whether something accepts TCP connections on `127.0.0.1:port` right now.
     static func canConnect(port: Int) -> Bool {
         (try? connect(port: port, timeout: .seconds(1))) != nil
