@@ -237,3 +237,28 @@ struct RuntimeAPITests {
         #expect(logged, "\(setup.tidegate.stderrText)")
     }
 }
+
+/// Configuration checks of the runtime API (`tidegate -c`).
+@Suite("Runtime API configuration", .timeLimit(.minutes(1)))
+struct RuntimeAPIConfigTests {
+    @Test("a Lua command may not take a built-in command's words; a bad stats socket option names its line")
+    func checks() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let script = try scratch.write("clash.lua", #"core.register_cli({"show", "info"}, "x", function(applet) end)"#)
+        let clash = try scratch.write(
+            "clash.cfg", TestConfig.make(global: ["lua-load \(script)"], "backend be\n    server s 127.0.0.1:1"))
+        let result = try await TidegateProcess.runToCompletion(arguments: ["-c", "-f", clash], in: scratch)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("Lua cli 'show.info': the runtime API command 'show info' already exists."))
+
+        let bad = try scratch.write(
+            "bad.cfg", TestConfig.make(global: ["stats socket /tmp/x.sock level root"], "backend be\n    server s 127.0.0.1:1"))
+        let refused = try await TidegateProcess.runToCompletion(arguments: ["-c", "-f", bad], in: scratch)
+        #expect(refused.status == 1)
+        #expect(
+            refused.stderr.contains(
+                "parsing [\(bad):2] : 'stats socket level' only supports 'user', 'operator', and 'admin' (got 'root')."),
+            "\(refused.stderr)")
+    }
+}
