@@ -7,6 +7,22 @@ extension RuntimeCommands {
     /// `disable server`, `enable server`, `set server`, `set weight`, `set maxconn server`.
     static func servers(_ environment: RuntimeAPIEnvironment) -> [CLICommand] {
         let catalog = environment.catalog
+        // A command whose first argument after its words names a server: `body` runs on it, or the lookup error is
+        // the answer.
+        func serverCommand(
+            _ words: [String], _ syntax: String, _ description: String, _ level: CLIAccessLevel = .user,
+            body: @escaping @Sendable (CLIRequest, Backend, Server) -> String
+        ) -> CLICommand {
+            CLICommand(
+                words: words, usage: CLICommand.usage(syntax, description), level: level,
+                action: .respond { request in
+                    switch server(request[words.count], in: catalog) {
+                    case .success(let (backend, server)): return body(request, backend, server)
+                    case .failure(let error): return error.message
+                    }
+                })
+        }
+
         return [
             CLICommand(
                 words: ["show", "backend"], usage: CLICommand.usage("show backend", "list the backends"),
@@ -17,66 +33,34 @@ extension RuntimeCommands {
                 words: ["show", "servers", "state"],
                 usage: CLICommand.usage("show servers state [<backend>]", "server states, of every backend or of one"),
                 action: .respond { request in showServersState(request[3], catalog: catalog) }),
-            CLICommand(
-                words: ["get", "weight"], usage: CLICommand.usage("get weight <bk>/<srv>", "current and configured weight of a server"),
-                action: .respond { request in
-                    withServer(request[2], catalog) { _, server in "\(server.weight) (initial \(server.initialWeight))" }
-                }),
-            CLICommand(
-                words: ["disable", "server"], usage: CLICommand.usage("disable server <bk>/<srv>", "put a server in maintenance"),
-                level: .admin,
-                action: .respond { request in
-                    withServer(request[2], catalog) { backend, server in
-                        backend.setAdministrativeState(.maint, of: server)
-                        return ""
-                    }
-                }),
-            CLICommand(
-                words: ["enable", "server"], usage: CLICommand.usage("enable server <bk>/<srv>", "take a server out of maintenance or drain"),
-                level: .admin,
-                action: .respond { request in
-                    withServer(request[2], catalog) { backend, server in
-                        backend.setAdministrativeState(.ready, of: server)
-                        return ""
-                    }
-                }),
-            CLICommand(
-                words: ["set", "server"], usage: CLICommand.usage("set server <bk>/<srv> state|weight <v>", "change a server's state or weight"),
-                level: .admin,
-                action: .respond { request in
-                    withServer(request[2], catalog) { backend, server in setServer(request, backend, server) }
-                }),
-            CLICommand(
-                words: ["set", "weight"], usage: CLICommand.usage("set weight <bk>/<srv> <w>[%]", "change a server's weight"),
-                level: .admin,
-                action: .respond { request in
-                    withServer(request[2], catalog) { backend, server in
-                        backend.changeWeight(of: server, to: request[3] ?? "") ?? ""
-                    }
-                }),
-            CLICommand(
-                words: ["set", "maxconn", "server"], usage: CLICommand.usage("set maxconn server <bk>/<srv> <n>", "change a server's maxconn"),
-                level: .admin,
-                action: .respond { request in
-                    withServer(request[3], catalog) { backend, server in
-                        backend.changeMaxConnections(of: server, to: request[4] ?? "") ?? ""
-                    }
-                }),
+            serverCommand(["get", "weight"], "get weight <bk>/<srv>", "current and configured weight of a server") {
+                _, _, server in "\(server.weight) (initial \(server.initialWeight))"
+            },
+            serverCommand(["disable", "server"], "disable server <bk>/<srv>", "put a server in maintenance", .admin) {
+                _, backend, server in
+                backend.setAdministrativeState(.maint, of: server)
+                return ""
+            },
+            serverCommand(
+                ["enable", "server"], "enable server <bk>/<srv>", "take a server out of maintenance or drain", .admin
+            ) { _, backend, server in
+                backend.setAdministrativeState(.ready, of: server)
+                return ""
+            },
+            serverCommand(
+                ["set", "server"], "set server <bk>/<srv> state|weight <v>", "change a server's state or weight", .admin,
+                body: setServer),
+            serverCommand(["set", "weight"], "set weight <bk>/<srv> <w>[%]", "change a server's weight", .admin) {
+                request, backend, server in backend.changeWeight(of: server, to: request[3] ?? "") ?? ""
+            },
+            serverCommand(
+                ["set", "maxconn", "server"], "set maxconn server <bk>/<srv> <n>", "change a server's maxconn", .admin
+            ) { request, backend, server in backend.changeMaxConnections(of: server, to: request[4] ?? "") ?? "" },
         ]
     }
 
-    /// Runs `body` on the server named by `argument`, or answers HAProxy's lookup error.
-    private static func withServer(
-        _ argument: String?, _ catalog: ProxyCatalog, _ body: (Backend, Server) -> String
-    ) -> String {
-        switch server(argument, in: catalog) {
-        case .success(let (backend, server)): return body(backend, server)
-        case .failure(let error): return error.message
-        }
-    }
-
     /// `set server <bk>/<srv> state|weight|health|agent|addr ...`.
-    private static func setServer(_ request: CLIRequest, _ backend: Backend, _ server: Server) -> String {
+    @Sendable private static func setServer(_ request: CLIRequest, _ backend: Backend, _ server: Server) -> String {
         switch request[3] {
         case "state":
             guard let state = request[4].flatMap(Backend.AdministrativeState.init(rawValue:)) else {
