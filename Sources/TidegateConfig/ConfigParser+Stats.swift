@@ -34,7 +34,8 @@ extension ConfigParser {
             global.statsTimeout = value
         default:
             alert(
-                "'stats' only supports 'socket' and 'timeout' in the 'global' section (got '\(arguments.first ?? "")').",
+                "'stats' only supports 'socket' and 'timeout' in the 'global' section "
+                    + "(got '\(arguments.first ?? "")').",
                 at: location)
         }
     }

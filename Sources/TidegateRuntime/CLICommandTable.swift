@@ -43,9 +43,11 @@ public struct CLICommandTable: Sendable {
         if isHelp {
             text = "The following commands are valid at this level:\n"
         } else if length == 0 {
-            text = "Unknown command: '\(CLICommandLine.display(words))'. Please enter one of the following commands only:\n"
+            text = "Unknown command: '\(CLICommandLine.display(words))'. "
+                + "Please enter one of the following commands only:\n"
         } else {
-            text = "Unknown command: '\(CLICommandLine.display(words))', but maybe one of the following ones is a better match:\n"
+            text = "Unknown command: '\(CLICommandLine.display(words))', "
+                + "but maybe one of the following ones is a better match:\n"
         }
         let matching = commands.filter { Self.commonPrefix($0.words, words) == length }.compactMap(\.usage).sorted()
         for usage in matching { text += "  \(usage)\n" }

@@ -64,7 +64,9 @@ public final class RuntimeAPIServer: Sendable {
         }
         for entry in entries {
             try? await entry.channel.close()
-            if let file = entry.file, let identity = Self.fileIdentity(file.path), identity == (file.device, file.inode) {
+            if let file = entry.file, let identity = Self.fileIdentity(file.path),
+                identity == (file.device, file.inode)
+            {
                 unlink(file.path)
             }
         }
@@ -94,7 +96,8 @@ public final class RuntimeAPIServer: Sendable {
             return Bound(channel: channel, file: identity.map { (path, $0.device, $0.inode) })
         case .inet(let host, let port):
             guard case .single(let number)? = port else { throw SocketAddressError.unsupported }
-            bootstrap = bootstrap.serverChannelOption(ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SO_REUSEPORT), value: 1)
+            let reusePort = ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SO_REUSEPORT)
+            bootstrap = bootstrap.serverChannelOption(reusePort, value: 1)
             let address: SocketAddress
             switch host {
             case .ipv4(let text), .ipv6(let text): address = try SocketAddress(ipAddress: text, port: number)

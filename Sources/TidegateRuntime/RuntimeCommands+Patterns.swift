@@ -21,7 +21,8 @@ extension RuntimeCommands {
             let name = kind.rawValue
             commands.append(
                 CLICommand(
-                    words: ["show", name], usage: CLICommand.usage("show \(name) [<file>]", "list the \(name)s, or one's entries"),
+                    words: ["show", name],
+                    usage: CLICommand.usage("show \(name) [<file>]", "list the \(name)s, or one's entries"),
                     action: .respond { request in files.show(kind, request[2]) }))
             commands.append(
                 CLICommand(
@@ -41,7 +42,8 @@ extension RuntimeCommands {
         }
         commands.append(
             CLICommand(
-                words: ["set", "map"], usage: CLICommand.usage("set map <file> <key>|#<ref> <value>", "change the value of entries"),
+                words: ["set", "map"],
+                usage: CLICommand.usage("set map <file> <key>|#<ref> <value>", "change the value of entries"),
                 level: .operator, action: .respond { request in files.set(request) }))
         return commands
     }
@@ -75,7 +77,7 @@ extension RuntimeCommands {
             case .success(let references):
                 let reference = references.first { $0.isMap == kind.isMap }!
                 return reference.listing().map { id, entry in
-                    kind.isMap ? "\(Self.format(id)) \(entry.key) \(entry.value)\n" : "\(Self.format(id)) \(entry.key)\n"
+                    "\(Self.format(id)) \(entry.key)" + (kind.isMap ? " \(entry.value)\n" : "\n")
                 }.joined()
             }
         }
@@ -83,8 +85,8 @@ extension RuntimeCommands {
         func add(_ kind: PatternKind, _ request: CLIRequest) -> String {
             let usage =
                 kind.isMap
-                ? "'add map' expects three parameters (map identifier, key and value) or one parameter (map identifier) "
-                    + "and a payload"
+                ? "'add map' expects three parameters (map identifier, key and value) or one parameter "
+                    + "(map identifier) and a payload"
                 : "'add acl' expects two parameters: ACL identifier and pattern."
             var entries: [(key: String, value: String)] = []
             if let payload = request.payload {

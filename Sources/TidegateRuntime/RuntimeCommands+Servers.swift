@@ -48,8 +48,8 @@ extension RuntimeCommands {
                 return ""
             },
             serverCommand(
-                ["set", "server"], "set server <bk>/<srv> state|weight <v>", "change a server's state or weight", .admin,
-                body: setServer),
+                ["set", "server"], "set server <bk>/<srv> state|weight <v>", "change a server's state or weight",
+                .admin, body: setServer),
             serverCommand(["set", "weight"], "set weight <bk>/<srv> <w>[%]", "change a server's weight", .admin) {
                 request, backend, server in backend.changeWeight(of: server, to: request[3] ?? "") ?? ""
             },

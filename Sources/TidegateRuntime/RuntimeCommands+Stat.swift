@@ -8,7 +8,8 @@ extension RuntimeCommands {
         return [
             CLICommand(
                 words: ["show", "stat"],
-                usage: CLICommand.usage("show stat [<px> <type> <sid>]", "statistics of the frontends, backends and servers"),
+                usage: CLICommand.usage(
+                    "show stat [<px> <type> <sid>]", "statistics of the frontends, backends and servers"),
                 action: .respond { request in showStat(request, catalog: catalog) })
         ]
     }

@@ -56,7 +56,8 @@ import Testing
         #expect(alerts("    stats socket") == [
             "parsing [s.cfg:2] : 'stats socket' in global section expects an address or a path to a UNIX socket."
         ])
-        #expect(alerts("    stats socket fd@3") == ["parsing [s.cfg:2] : 'stats socket' : 'fd@' addresses are not supported."])
+        #expect(
+            alerts("    stats socket fd@3") == ["parsing [s.cfg:2] : 'stats socket' : 'fd@' addresses are not supported."])
         #expect(alerts("    stats socket 127.0.0.1").first?.contains("missing port") == true)
         #expect(alerts("    stats socket 127.0.0.1:9000-9001") == [
             "parsing [s.cfg:2] : 'stats socket' : a single port is expected in '127.0.0.1:9000-9001'."

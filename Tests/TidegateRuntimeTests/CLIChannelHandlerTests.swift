@@ -46,7 +46,8 @@ import Testing
         try table.add(CLICommand(words: ["show", "x"], usage: "show x", action: .respond { _ in "x" }))
         try table.add(
             CLICommand(
-                words: ["set", "x"], usage: "set x", level: .admin, action: .respond { request in "set \(request[2] ?? "")" }))
+                words: ["set", "x"], usage: "set x", level: .admin,
+                action: .respond { request in "set \(request[2] ?? "")" }))
         for (words, readLine) in [(["echo"], false), (["readline"], true)] {
             try table.add(
                 CLICommand(

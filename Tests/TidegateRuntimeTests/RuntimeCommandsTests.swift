@@ -38,7 +38,9 @@ import Testing
             #expect(values.count == columns.count, "as many fields as columns, with the trailing comma")
             return Dictionary(uniqueKeysWithValues: zip(columns, values))
         }
-        let order = lines.dropFirst().filter { !$0.isEmpty }.map { $0.split(separator: ",").prefix(2).joined(separator: "/") }
+        let order = lines.dropFirst().filter { !$0.isEmpty }.map {
+            $0.split(separator: ",").prefix(2).joined(separator: "/")
+        }
         #expect(order == ["fe/FRONTEND", "be/s1", "be/s2", "be/b1", "be/BACKEND", "st/FRONTEND", "st/t1", "st/BACKEND"])
         let frontend = try #require(row("fe", "FRONTEND"))
         #expect(frontend["status"] == "OPEN" && frontend["scur"] == "3" && frontend["stot"] == "42")
@@ -95,7 +97,8 @@ import Testing
         #expect(fixture.answer("set server #2/#7 state maint") == "", "ids with #")
         #expect(s1.isAdminDown)
         #expect(
-            fixture.answer("set server be/s1 state up") == "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n")
+            fixture.answer("set server be/s1 state up")
+                == "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n")
         #expect(fixture.answer("set server be/s1 health up") == "health checks are not enabled on this server.\n")
         #expect(fixture.answer("set server be/s1 frob").hasPrefix("'set server <srv>' only supports "))
     }
@@ -140,7 +143,8 @@ import Testing
         #expect(fixture.answer("set map hosts.map #0x2 TWO") == "")
         #expect(fixture.answer("set map hosts.map zzz 1") == "entry not found.\n")
         #expect(
-            reference.snapshot().entries.map { "\($0.key)=\($0.value)" } == ["a.example=ONE", "b.example=TWO", "c.example=three"])
+            reference.snapshot().entries.map { "\($0.key)=\($0.value)" }
+                == ["a.example=ONE", "b.example=TWO", "c.example=three"])
         #expect(fixture.answer("del map hosts.map #0x1") == "")
         #expect(fixture.answer("del map hosts.map c.example") == "")
         #expect(fixture.answer("del map hosts.map c.example") == "Key not found.\n")
@@ -157,8 +161,11 @@ import Testing
         #expect(fixture.answer("clear map") == "Missing map identifier.\n")
         #expect(
             fixture.answer("add map hosts.map k")
-                == "'add map' expects three parameters (map identifier, key and value) or one parameter (map identifier) and a payload\n")
-        #expect(fixture.answer("set map hosts.map k") == "'set map' expects three parameters: map identifier, key and value.\n")
+                == "'add map' expects three parameters (map identifier, key and value) or one parameter "
+                + "(map identifier) and a payload\n")
+        #expect(
+            fixture.answer("set map hosts.map k")
+                == "'set map' expects three parameters: map identifier, key and value.\n")
     }
 
     @Test func aclCommandsChangeThePatternList() throws {

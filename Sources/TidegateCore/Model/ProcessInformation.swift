@@ -73,7 +73,8 @@ public struct ProcessInformation: Sendable, Equatable {
     /// HAProxy's uptime format: `<d>d <h>h<mm>m<ss>s`.
     public static func formatUptime(_ seconds: Int64) -> String {
         func twoDigits(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(seconds / 86400)d \(seconds % 86400 / 3600)h\(twoDigits(seconds % 3600 / 60))m\(twoDigits(seconds % 60))s"
+        let (days, hours) = (seconds / 86400, seconds % 86400 / 3600)
+        return "\(days)d \(hours)h\(twoDigits(seconds % 3600 / 60))m\(twoDigits(seconds % 60))s"
     }
 
     // MARK: Process-wide values

@@ -161,7 +161,9 @@ final class LuaRegistrations {
     }
 
     private func checkLoading(_ function: String) throws(LuaRegistrationError) {
-        guard self.loading else { throw LuaRegistrationError(message: "\(function): only allowed in the body of a script") }
+        guard self.loading else {
+            throw LuaRegistrationError(message: "\(function): only allowed in the body of a script")
+        }
     }
 
     private func note(_ duplicate: Bool, _ kind: String, _ name: String) {
