@@ -5,7 +5,7 @@ import TidegateHTTP
 /// The connection as a command applet sees it (a Lua `core.register_cli` command's `AppletTCP`): the input left
 /// after the request, then what the client sends while it runs; its writes go to the client. One per run.
 final class CLIAppletIO: ServiceIO {
-    private unowned(unsafe) let handler: CLIChannelHandler
+    private weak var handler: CLIChannelHandler?
     /// The applet, once started.
     var running: (any RunningService)?
     private var input: ByteBuffer
@@ -31,16 +31,16 @@ final class CLIAppletIO: ServiceIO {
 
     func write(_ bytes: ByteBuffer) {
         guard !finished else { return }
-        handler.appletDidWrite(bytes)
+        handler?.appletDidWrite(bytes)
     }
 
     func finish() {
         guard !finished else { return }
         finished = true
-        handler.appletDidFinish(self)
+        handler?.appletDidFinish(self)
     }
 
-    var isWritable: Bool { handler.isWritable }
+    var isWritable: Bool { handler?.isWritable ?? false }
 
     /// More bytes from the client.
     func deliver(_ bytes: ByteBuffer) {
