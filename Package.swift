@@ -41,11 +41,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The runtime API (HAProxy's stats socket): command-line syntax, the per-connection session state machine,
+        // the command table and HAProxy's commands over the model, the listeners.
+        .target(
+            name: "TidegateRuntime",
+            dependencies: [
+                "TidegateConfig", "TidegateCore", "TidegateHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // NIO listeners, stream forwarding, server pools, rule evaluation, logging sinks.
         .target(
             name: "TidegateProxy",
             dependencies: [
-                "TidegateConfig", "TidegateHTTP", "TidegateCore", "TidegateLuaAPI",
+                "TidegateConfig", "TidegateHTTP", "TidegateCore", "TidegateLuaAPI", "TidegateRuntime",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -153,6 +165,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TidegateLuaTests", dependencies: ["TidegateLua"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TidegateRuntimeTests",
+            dependencies: [
+                "TidegateRuntime", "TidegateCore", "TidegateConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TidegateLuaAPITests",
             dependencies: [

@@ -92,7 +92,7 @@ extension ConfigParser {
             case "gid":
                 if let value = integer(text, keyword: keyword, at: location) { bind.gid = value } else { valid = false }
             case "mode":
-                if text.allSatisfy({ ("0"..."7").contains($0) }), let value = Int(text, radix: 8), value <= 0o7777 {
+                if let value = ConfigValueParser.octalMode(text) {
                     bind.socketMode = value
                 } else {
                     alert("'bind mode' : expects an octal permission mode, got '\(text)'.", at: location)

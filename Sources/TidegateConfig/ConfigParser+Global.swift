@@ -67,6 +67,8 @@ extension ConfigParser {
             if let target = parseLogTarget(directive) { global.logTargets.append(target) }
         case "default-path":
             parseDefaultPath(directive)
+        case "stats":
+            parseStats(directive)
         default:
             if let sections = extensions.sections(forKeyword: keyword), sections.contains(.global) {
                 global.extensionDirectives.append(directive)

@@ -25,7 +25,7 @@ struct ConfigParser {
     static let globalKeywords: [String] = [
         "nbthread", "maxconn", "daemon", "pidfile", "log", "tune.bufsize", "tune.http.maxhdr", "tune.maxrewrite",
         "user", "group", "uid", "gid", "chroot", "quiet", "description", "node", "hard-stop-after", "grace",
-        "default-path",
+        "default-path", "stats",
     ]
 
     let lexer: ConfigLexer

@@ -89,4 +89,12 @@ public enum ConfigValueParser {
         }
         return .success(total)
     }
+
+    /// Parses a UNIX permission mode written in octal (`600`, `0660`), at most `7777`.
+    public static func octalMode(_ text: String) -> Int? {
+        guard !text.isEmpty, text.allSatisfy({ ("0"..."7").contains($0) }), let value = Int(text, radix: 8),
+            value <= 0o7777
+        else { return nil }
+        return value
+    }
 }

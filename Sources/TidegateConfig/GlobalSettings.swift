@@ -36,6 +36,10 @@ public struct GlobalSettings: Sendable, Equatable {
     public var hardStopAfter: Int?
     /// `grace`, in milliseconds: delay between a stop signal and the closing of listeners.
     public var grace: Int?
+    /// `stats socket` lines: where the runtime API listens, in file order.
+    public var statsSockets: [StatsSocketConfiguration]
+    /// `stats timeout`, in milliseconds: how long a runtime API connection may stay idle (default 10 s).
+    public var statsTimeout: Int
     /// Keywords registered by other modules through ``ConfigExtensionRegistry``, in file order.
     public var extensionDirectives: [ConfigDirective]
 
@@ -59,6 +63,8 @@ public struct GlobalSettings: Sendable, Equatable {
         node: String? = nil,
         hardStopAfter: Int? = nil,
         grace: Int? = nil,
+        statsSockets: [StatsSocketConfiguration] = [],
+        statsTimeout: Int = 10_000,
         extensionDirectives: [ConfigDirective] = []
     ) {
         self.threadCount = threadCount
@@ -79,6 +85,8 @@ public struct GlobalSettings: Sendable, Equatable {
         self.node = node
         self.hardStopAfter = hardStopAfter
         self.grace = grace
+        self.statsSockets = statsSockets
+        self.statsTimeout = statsTimeout
         self.extensionDirectives = extensionDirectives
     }
 }

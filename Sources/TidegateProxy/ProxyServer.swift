@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import TidegateCore
+import TidegateRuntime
 import Dispatch
 
 #if canImport(Glibc)
@@ -81,6 +82,14 @@ public final class ProxyServer: Sendable {
             try? await group.shutdownGracefully()
             throw error
         }
+        let runtimeAPI = makeRuntimeAPI(loops: loops)
+        do {
+            try await runtimeAPI.start(on: group)
+        } catch {
+            await listeners.close()
+            try? await group.shutdownGracefully()
+            throw StartupError(description: "\(error)")
+        }
         listeners.closeUnusedInherited()
         let runtime = plan.runtime
         let handoff = ListenerHandoff.Server(entries: listeners.handoffEntries) { [listeners, logger] in
@@ -98,6 +107,7 @@ public final class ProxyServer: Sendable {
         do {
             try ready()
         } catch {
+            await runtimeAPI.close()
             await listeners.close()
             try? await group.shutdownGracefully()
             throw error
@@ -115,17 +125,26 @@ public final class ProxyServer: Sendable {
             case SIGUSR1:
                 logger.info("soft stop (SIGUSR1): finishing in-flight streams")
                 handoff?.stop()
+                await runtimeAPI.close()
                 await softStop(loops: loops)
                 try? await group.shutdownGracefully()
                 return
             default:
                 logger.info("hard stop (signal \(signal))")
                 plan.runtime.beginHardStop()
+                await runtimeAPI.close()
                 await listeners.close()
                 try? await group.shutdownGracefully()
                 return
             }
         }
+    }
+
+    /// The runtime API server over this proxy: HAProxy's commands and the Lua `core.register_cli` ones.
+    private func makeRuntimeAPI(loops: LoopDirectory) -> RuntimeAPIServer {
+        var table = RuntimeCommands.table(plan.runtimeAPIEnvironment)
+        if let lua = plan.runtime.lua { LuaCLICommands.add(lua, to: &table, loops: loops) }
+        return RuntimeAPIServer(configuration: plan.runtimeAPI, table: table, logger: logger)
     }
 
     /// How long a process that handed its listeners over waits for SIGUSR1/SIGTERM before resuming.

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import TidegateConfig
+import TidegateCore
 import TidegateProxy
 
 #if canImport(Glibc)
@@ -57,6 +58,7 @@ struct Tidegate: ParsableCommand {
     var noBackground = false
 
     mutating func run() throws {
+        ProcessInformation.recordStart()
         if buildOptions {
             print(VersionInfo.long)
             return

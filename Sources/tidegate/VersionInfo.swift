@@ -1,8 +1,9 @@
 import NIOCore
+import TidegateCore
 
 /// What `-v` and `-vv` print.
 enum VersionInfo {
-    static let version = "0.1.0"
+    static let version = ProcessInformation.version
 
     static var short: String {
         "Tidegate version \(version) - https://tidegate.invalid\nStatus: development"

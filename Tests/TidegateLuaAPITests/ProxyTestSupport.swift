@@ -22,6 +22,9 @@ final class ProxyHarness {
         }
         func addressChanged(of server: Server) { calls.append("address \(server.name)") }
         func connections(of frontend: ProxyDescriptor) -> (current: Int, total: Int) { (current, 42) }
+        var processInformation: ProcessInformation {
+            ProcessInformation(threads: 2, maxConnections: 100, currentConnections: current, totalConnections: 42)
+        }
     }
 
     let state: LuaState

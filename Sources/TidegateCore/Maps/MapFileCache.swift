@@ -17,6 +17,8 @@ public final class MapFileCache: Sendable {
 
     private struct State {
         var references: [Key: PatternReference] = [:]
+        /// The references in load order.
+        var loaded: [PatternReference] = []
         var matchers: [MatcherKey: MapMatcher] = [:]
     }
 
@@ -35,6 +37,7 @@ public final class MapFileCache: Sendable {
         return state.withLock { state in
             if let raced = state.references[key] { return raced }
             state.references[key] = loaded
+            state.loaded.append(loaded)
             return loaded
         }
     }
@@ -50,6 +53,19 @@ public final class MapFileCache: Sendable {
         state.withLock { state in
             [true, false].compactMap { state.references[Key(path: path, asMap: $0)] }
         }
+    }
+
+    /// The references of the file a user names (`core.set_map`, the runtime API's `add map`...): the name as the
+    /// configuration wrote it, else resolved against `baseDirectory` as the configuration resolved it.
+    public func loadedReferences(named name: String, baseDirectory: String?) -> [PatternReference] {
+        let references = loadedReferences(path: name)
+        guard references.isEmpty else { return references }
+        return loadedReferences(path: SampleCompileEnvironment.resolve(name, against: baseDirectory))
+    }
+
+    /// Every file loaded so far, in load order (as a map and as a pattern list apart).
+    public func allReferences() -> [PatternReference] {
+        state.withLock { $0.loaded }
     }
 
     /// The map at `path` compiled for `method` with values of type `output`, built on first use.

@@ -15,6 +15,8 @@ public final class ProxyDescriptor: Sendable {
 
     /// HAProxy's `uuid`: the section's `id`, or the next free number from 1 in declaration order.
     public let uuid: Int
+    /// Whether `uuid` was set with `id` in the configuration (HAProxy's `bk_f_forced_id`).
+    public let hasForcedID: Bool
     public let name: String
     public let capabilities: ProxyCapabilities
     public let mode: ProxyMode
@@ -28,9 +30,10 @@ public final class ProxyDescriptor: Sendable {
 
     public init(
         uuid: Int, name: String, capabilities: ProxyCapabilities, mode: ProxyMode, backend: Backend?,
-        listeners: [Listener], maxConnections: Int
+        listeners: [Listener], maxConnections: Int, hasForcedID: Bool = false
     ) {
         self.uuid = uuid
+        self.hasForcedID = hasForcedID
         self.name = name
         self.capabilities = capabilities
         self.mode = mode

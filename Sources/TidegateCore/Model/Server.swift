@@ -20,6 +20,8 @@ public final class Server: Sendable {
     public let globalIndex: Int
     /// HAProxy's `puid`: 1-based id inside its backend unless set with `id`.
     public let id: Int
+    /// Whether `id` was set in the configuration (HAProxy's `srv_f_forced_id`).
+    public let hasForcedID: Bool
     public let name: String
     public let backendName: String
     /// The address new connections go to: the resolved configured one until `setAddress` changes it. One atomic
@@ -53,10 +55,12 @@ public final class Server: Sendable {
 
     public init(
         globalIndex: Int, id: Int, name: String, backendName: String, address: SocketAddress,
-        addressText: String, weight: Int, maxConnections: Int, isBackup: Bool, disabled: Bool
+        addressText: String, weight: Int, maxConnections: Int, isBackup: Bool, disabled: Bool,
+        hasForcedID: Bool = false
     ) {
         self.globalIndex = globalIndex
         self.id = id
+        self.hasForcedID = hasForcedID
         self.name = name
         self.backendName = backendName
         let initial = ServerAddress(address)

@@ -96,7 +96,7 @@ public final class LuaEngine: @unchecked Sendable {
             let box = LuaStateBox(state: state, thread: thread, shared: shared)
             var core = try CoreModule.make(for: state, environment: CoreEnvironment(thread: thread, log: log))
             box.registrations.install(into: &core)
-            LuaEngineCore.install(into: &core, box: box)
+            LuaEngineCore.install(into: &core, box: box, catalog: catalog)
             let ioOptions = LuaIOOptions(mapBaseDirectory: environment.baseDirectory, mapFiles: environment.files)
             try LuaIOBindings.register(
                 in: state, core: &core, options: ioOptions,
@@ -150,6 +150,10 @@ public final class LuaEngine: @unchecked Sendable {
             .union(Set(shared.registrations.fetches.keys).intersection(first.registrations.fetches.keys))
             .union(Set(shared.registrations.converters.keys).intersection(first.registrations.converters.keys))
             .union(Set(shared.registrations.services.keys).intersection(first.registrations.services.keys))
+            .union(
+                Set(shared.registrations.cliOrder).intersection(first.registrations.cliOrder).map {
+                    $0.joined(separator: ".")
+                })
         if let name = clashes.sorted().first {
             throw LuaEngineError(
                 message: "Lua function 'lua.\(name)' is registered both by lua-load and by lua-load-per-thread",
@@ -158,8 +162,8 @@ public final class LuaEngine: @unchecked Sendable {
     }
 
     /// The state that runs `lua.<name>`: the shared one if it registered the name, else the loop's own.
-    func box<Value>(
-        for name: String, loop: Int, in table: (LuaRegistrations) -> [String: Value]
+    func box<Key: Hashable, Value>(
+        for name: Key, loop: Int, in table: (LuaRegistrations) -> [Key: Value]
     ) -> (LuaStateBox, Value)? {
         if let shared, let value = table(shared.registrations)[name] { return (shared, value) }
         guard !self.perThread.isEmpty else { return nil }

@@ -53,6 +53,11 @@ public final class LuaLoopRuntime {
 
     /// Logs a failed execution the way HAProxy does: `Lua <kind> '<name>': <message>` plus the traceback.
     func logFailure(_ kind: String, _ name: String, _ error: LuaError) {
+        self.engine.log(3, Self.failureMessage(kind, name, error, traceback: true))
+    }
+
+    /// `Lua <kind> '<name>': <message>`, with the traceback on the same line when `traceback` is set.
+    static func failureMessage(_ kind: String, _ name: String, _ error: LuaError, traceback: Bool) -> String {
         var text = "Lua \(kind) '\(name)': "
         switch error.code {
         case .timeout: text += "execution timeout"
@@ -60,12 +65,12 @@ public final class LuaLoopRuntime {
         case .yieldNotAllowed: text += "yield not allowed"
         default: text += "runtime error: \(error.message)"
         }
-        if let traceback = error.traceback, !traceback.isEmpty {
-            let lines = traceback.split(separator: "\n").map { $0.trimmingCharacters() }
+        if traceback, let trace = error.traceback, !trace.isEmpty {
+            let lines = trace.split(separator: "\n").map { $0.trimmingCharacters() }
                 .filter { $0 != "stack traceback:" }
             if !lines.isEmpty { text += " from " + lines.joined(separator: ", ") }
         }
-        self.engine.log(3, text)
+        return text
     }
 }
 

@@ -19,12 +19,22 @@ final class LuaRegistrations {
         let arguments: [LuaValue]
     }
 
+    /// A `core.register_cli` command: its words (1 to 5) and the usage line `help` shows.
+    struct CLICommand {
+        let words: [String]
+        let usage: String
+        let function: LuaFunction
+    }
+
     var actions: [String: Action] = [:]
     var fetches: [String: LuaFunction] = [:]
     var converters: [String: LuaFunction] = [:]
     var services: [String: Service] = [:]
     var initFunctions: [LuaFunction] = []
     var tasks: [Task] = []
+    /// Runtime API commands by their words, and the words in registration order.
+    var cliCommands: [[String]: CLICommand] = [:]
+    var cliOrder: [[String]] = []
     /// Warnings for the configuration check (a name registered twice...).
     var warnings: [String] = []
     /// While the script bodies run: registrations are only allowed then (tasks also at runtime).
@@ -120,17 +130,40 @@ final class LuaRegistrations {
             return .values([])
         }
         core.function("register_cli", arguments: 3) { [unowned self] values in
-            guard case .table = values[0], case .function = values[2] else {
-                return .error("register_cli: expects a table of words, a usage string and a function")
-            }
+            let command = try Self.cliCommand(values)
             try self.checkLoading("register_cli")
-            self.warnings.append("core.register_cli: the runtime API (stats socket) is not available; the command is ignored")
+            if self.cliCommands[command.words] == nil {
+                self.cliOrder.append(command.words)
+            } else {
+                self.note(true, "cli", command.words.joined(separator: "."))
+            }
+            self.cliCommands[command.words] = command
             return .values([])
         }
     }
 
+    /// `core.register_cli(words, usage, fn)` with HAProxy's checks: a table of 1 to 5 strings, a string, a function.
+    private static func cliCommand(_ values: [LuaValue]) throws(LuaArgumentError) -> CLICommand {
+        let arguments = LuaArguments(values, function: "register_cli")
+        let function = arguments.function
+        guard case .table(let list) = values[0] else { throw arguments.typeError(0, expected: "table") }
+        let usage = String(decoding: try arguments.string(1), as: UTF8.self)
+        guard case .function(let body) = values[2] else { throw arguments.typeError(2, expected: "function") }
+        let words = list.array.compactMap(\.stringValue)
+        guard list.hash.isEmpty, !words.isEmpty, words.count == list.array.count, !words.contains(where: \.isEmpty)
+        else {
+            throw .bad(1, function, "1st argument must be a table filled with non-empty strings")
+        }
+        guard words.count <= 5 else {
+            throw .bad(1, function, "1st argument must be a table with a maximum of 5 entries")
+        }
+        return CLICommand(words: words, usage: usage, function: body)
+    }
+
     private func checkLoading(_ function: String) throws(LuaRegistrationError) {
-        guard self.loading else { throw LuaRegistrationError(message: "\(function): only allowed in the body of a script") }
+        guard self.loading else {
+            throw LuaRegistrationError(message: "\(function): only allowed in the body of a script")
+        }
     }
 
     private func note(_ duplicate: Bool, _ kind: String, _ name: String) {

@@ -53,13 +53,7 @@ final class LuaTransactionState: ScriptTransactionState, LuaEventTarget {
     /// A coroutine of `box` ready to run `function`: the previous one reused when it finished normally, else one
     /// from the box's idle pool.
     func coroutine(for function: LuaFunction, in box: LuaStateBox, forSamples: Bool) throws(LuaError) -> LuaCoroutine {
-        let index: Int
-        if let found = self.states.firstIndex(where: { $0.box === box }) {
-            index = found
-        } else {
-            self.states.append(PerState(box: box))
-            index = self.states.count - 1
-        }
+        let index = self.use(box)
         if let existing = forSamples ? self.states[index].samples : self.states[index].action,
             existing.restart(function)
         {
@@ -72,6 +66,15 @@ final class LuaTransactionState: ScriptTransactionState, LuaEventTarget {
             self.states[index].action = coroutine
         }
         return coroutine
+    }
+
+    /// Records that the transaction runs code of `box` (its objects are then released under that state's lock);
+    /// returns the state's position.
+    @discardableResult
+    func use(_ box: LuaStateBox) -> Int {
+        if let found = self.states.firstIndex(where: { $0.box === box }) { return found }
+        self.states.append(PerState(box: box))
+        return self.states.count - 1
     }
 
     func end() {

@@ -65,11 +65,7 @@ public enum LuaProcessData {
             let key = String(decoding: try arguments.string(1).prefix { $0 != 0 }, as: UTF8.self)
             let value =
                 values.count > 2 ? String(decoding: try arguments.string(2).prefix { $0 != 0 }, as: UTF8.self) : nil
-            var references = files.loadedReferences(path: name)
-            if references.isEmpty {
-                references = files.loadedReferences(
-                    path: SampleCompileEnvironment.resolve(name, against: baseDirectory))
-            }
+            let references = files.loadedReferences(named: name, baseDirectory: baseDirectory)
             guard !references.isEmpty else {
                 throw LuaArgumentError(message: "'\(function)': unknown \(kind) file '\(name)'")
             }

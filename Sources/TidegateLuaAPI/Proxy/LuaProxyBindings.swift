@@ -134,15 +134,15 @@ public enum LuaProxyBindings {
                 return .values([])
             },
             LuaMethod("set_drain", arguments: .any) { object, _ in
-                object.setAdministrativeState(maintenance: false, drain: true)
+                object.setAdministrativeState(.drain)
                 return .values([])
             },
             LuaMethod("set_maint", arguments: .any) { object, _ in
-                object.setAdministrativeState(maintenance: true, drain: false)
+                object.setAdministrativeState(.maint)
                 return .values([])
             },
             LuaMethod("set_ready", arguments: .any) { object, _ in
-                object.setAdministrativeState(maintenance: false, drain: false)
+                object.setAdministrativeState(.ready)
                 return .values([])
             },
             // No health check or agent is configured in Tidegate: HAProxy then leaves `check_enable`,

@@ -77,31 +77,23 @@ final class LuaServer: Sendable {
     /// `set_weight(w)`: nil, or HAProxy's error message.
     func setWeight(_ arguments: [LuaValue]) throws(LuaArgumentError) -> LuaValue {
         let text = try LuaArguments(arguments, function: "set_weight", firstPosition: 2).string(0)
-        let dynamic = proxy.backend?.hasDynamicWeights ?? true
-        if let error = server.changeWeight(Self.cString(text), dynamicWeights: dynamic) { return LuaValue(error) }
-        proxy.backend?.serverCapacityChanged()
-        return .nil
+        return self.result(self.backend?.changeWeight(of: server, to: Self.cString(text)))
     }
 
     /// `set_maxconn(n)`: nil, or HAProxy's error message.
     func setMaxConnections(_ arguments: [LuaValue]) throws(LuaArgumentError) -> LuaValue {
         let text = try LuaArguments(arguments, function: "set_maxconn", firstPosition: 2).string(0)
-        if let error = server.changeMaxConnections(Self.cString(text)) { return LuaValue(error) }
-        proxy.backend?.serverCapacityChanged()
-        return .nil
+        return self.result(self.backend?.changeMaxConnections(of: server, to: Self.cString(text)))
     }
 
     /// `set_ready()`, `set_drain()`, `set_maint()`: HAProxy's three exclusive administrative states.
-    func setAdministrativeState(maintenance: Bool, drain: Bool) {
-        server.setAdminDown(maintenance)
-        server.setDrain(drain)
-        if !maintenance && !drain { proxy.backend?.serverCapacityChanged() }
+    func setAdministrativeState(_ state: Backend.AdministrativeState) {
+        self.backend?.setAdministrativeState(state, of: server)
     }
 
     /// `check_force_up()`, `check_force_nolb()`, `check_force_down()`.
     func forceOperationalState(_ state: Server.OperationalState) {
-        server.setOperationalState(state)
-        if state == .running { proxy.backend?.serverCapacityChanged() }
+        self.backend?.forceOperationalState(state, of: server)
     }
 
     /// `set_addr(addr[, port])`: HAProxy's report of the change (also on success, as HAProxy returns it). New
@@ -115,6 +107,10 @@ final class LuaServer: Sendable {
         if server.currentAddress !== before { catalog.control?.addressChanged(of: server) }
         return LuaValue(report)
     }
+
+    private var backend: Backend? { proxy.backend }
+
+    private func result(_ error: String?) -> LuaValue { error.map { LuaValue($0) } ?? .nil }
 
     /// `get_addr()`: "ip:port" (IPv6 without brackets, as HAProxy), or the UNIX socket path.
     var addressText: String {

@@ -37,11 +37,17 @@ public final class ProxyRuntime: Sendable {
     let luaLog: LuaLogRouter?
     /// The sections as the Lua API lists them (`core.proxies`); the server starts their `ProxyControl`.
     public let catalog: ProxyCatalog
+    /// The global `node` and `description` (`show info`).
+    public let node: String?
+    public let processDescription: String?
 
     init(
         frontends: [FrontendRuntime], backends: [BackendRuntime], tuning: Tuning, maxConnections: Int,
-        lua: LuaEngine? = nil, luaLog: LuaLogRouter? = nil, catalog: ProxyCatalog = ProxyCatalog(proxies: [])
+        lua: LuaEngine? = nil, luaLog: LuaLogRouter? = nil, catalog: ProxyCatalog = ProxyCatalog(proxies: []),
+        node: String? = nil, processDescription: String? = nil
     ) {
+        self.node = node
+        self.processDescription = processDescription
         self.lua = lua
         self.luaLog = luaLog
         self.catalog = catalog
@@ -66,6 +72,8 @@ public final class ProxyRuntime: Sendable {
 
     /// Process-wide current connections (HAProxy's `%ac`).
     public var currentConnections: Int { connections.currentCount }
+    /// Process-wide connections accepted since the start.
+    public var totalConnections: Int { connections.totalCount }
     var admission: AdmissionControl { connections.admission }
 
     func connectionOpened() { connections.opened() }

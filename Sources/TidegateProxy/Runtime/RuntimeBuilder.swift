@@ -2,12 +2,17 @@ import NIOCore
 import TidegateConfig
 import TidegateCore
 import TidegateLuaAPI
+import TidegateRuntime
 
 /// What the proxy needs to start: the runtime and the addresses each frontend listens on.
 public struct ProxyPlan: Sendable {
     public var runtime: ProxyRuntime
     public var listeners: [(frontend: FrontendRuntime, address: ListenAddress)]
     public var threadCount: Int
+    /// The runtime API's sockets (`stats socket`) and timeout.
+    public var runtimeAPI: RuntimeAPIConfiguration
+    /// What the runtime API's commands act on (sections, servers, the map and ACL files the rules loaded).
+    public var runtimeAPIEnvironment: RuntimeAPIEnvironment
 }
 
 /// Turns a parsed `Configuration` into the objects the data path uses: resolves addresses,
@@ -120,8 +125,13 @@ public struct RuntimeBuilder {
         luaLog?.attach(frontends: frontends)
         let runtime = ProxyRuntime(
             frontends: frontends, backends: backends, tuning: tuning, maxConnections: global.maxConnections ?? 0,
-            lua: lua, luaLog: luaLog, catalog: catalog)
-        return ProxyPlan(runtime: runtime, listeners: listeners, threadCount: threadCount)
+            lua: lua, luaLog: luaLog, catalog: catalog, node: global.node, processDescription: global.description)
+        checkLuaCLICommands()
+        return ProxyPlan(
+            runtime: runtime, listeners: listeners, threadCount: threadCount,
+            runtimeAPI: RuntimeAPIConfiguration(global),
+            runtimeAPIEnvironment: RuntimeAPIEnvironment(
+                catalog: catalog, patternFiles: environment.files, baseDirectory: environment.baseDirectory))
     }
 
     /// The servers and balancing of every enabled backend and listen section, by section index. `Backend.index`
@@ -141,7 +151,7 @@ public struct RuntimeBuilder {
                         globalIndex: serverIndex, id: config.id ?? position + 1, name: config.name,
                         backendName: proxy.name, address: address, addressText: config.address.description,
                         weight: parameters.weight, maxConnections: parameters.maxConnections ?? 0,
-                        isBackup: parameters.isBackup, disabled: parameters.isDisabled))
+                        isBackup: parameters.isBackup, disabled: parameters.isDisabled, hasForcedID: config.id != nil))
                 serverIndex += 1
             }
             let backend = Backend(
@@ -192,7 +202,8 @@ public struct RuntimeBuilder {
                     uuid: uuids[proxyID], name: proxy.name, capabilities: proxy.capabilities, mode: proxy.mode,
                     backend: backends.first { $0.proxyID == proxyID }?.backend,
                     listeners: (listeners[proxyID] ?? []).compactMap(\.listener),
-                    maxConnections: proxy.capabilities.contains(.frontend) ? proxy.maxConnections ?? 0 : 0))
+                    maxConnections: proxy.capabilities.contains(.frontend) ? proxy.maxConnections ?? 0 : 0,
+                    hasForcedID: proxy.id != nil))
         }
         return ProxyCatalog(proxies: proxies)
     }
@@ -217,6 +228,16 @@ public struct RuntimeBuilder {
             lua = engine
         } catch {
             alert(error.message, at: error.location)
+        }
+    }
+
+    /// A Lua `core.register_cli` command may not take the words of a built-in runtime API command.
+    private mutating func checkLuaCLICommands() {
+        for command in lua?.cliCommands ?? [] where RuntimeCommands.builtinWords.contains(command.words) {
+            alert(
+                "Lua cli '\(command.words.joined(separator: "."))': the runtime API command "
+                    + "'\(command.words.joined(separator: " "))' already exists.",
+                at: nil)
         }
     }
 

@@ -1,8 +1,8 @@
 import TidegateCore
 
-/// What the Lua API's `Proxy` and `Server` methods do to the running proxy: pause, resume and stop a frontend's
-/// listeners, kill the streams of servers on every event loop, close idle connections to a server's old address,
-/// read a frontend's connection counters.
+/// What the Lua API's `Proxy` and `Server` methods and the runtime API do to the running proxy: pause, resume and stop
+/// a frontend's listeners, kill the streams of servers on every event loop, close idle connections to a server's old
+/// address, read the connection counters.
 /// Installed in the runtime's `ProxyCatalog` once the loops and listeners exist.
 final class RuntimeControl: ProxyControl {
     private let runtime: ProxyRuntime
@@ -35,6 +35,14 @@ final class RuntimeControl: ProxyControl {
         for loop in loops.all {
             loop.eventLoop.execute { loop.pool.closeStaleIdleConnections(of: identifiers) }
         }
+    }
+
+    var processInformation: ProcessInformation {
+        ProcessInformation(
+            threads: loops.all.count, maxConnections: runtime.maxConnections,
+            currentConnections: runtime.currentConnections, totalConnections: runtime.totalConnections,
+            listeners: runtime.catalog.proxies.reduce(0) { $0 + $1.listeners.count }, stopping: runtime.isStopping,
+            node: runtime.node, description: runtime.processDescription)
     }
 
     func connections(of frontend: ProxyDescriptor) -> (current: Int, total: Int) {

@@ -37,10 +37,22 @@ final class TestSocket: @unchecked Sendable {
 
     /// Connects to `127.0.0.1:port`; every later read or write waits at most `timeout`.
     static func connect(port: Int, timeout: Duration = .seconds(10)) throws -> TestSocket {
+        try connect(family: AF_INET, to: loopbackAddress(port: port), named: "port \(port)", timeout: timeout)
+    }
+
+    /// Connects to the UNIX stream socket at `path`; every later read or write waits at most `timeout`.
+    static func connect(unixPath path: String, timeout: Duration = .seconds(10)) throws -> TestSocket {
+        try connect(family: AF_UNIX, to: unixAddress(path), named: path, timeout: timeout)
+    }
+
+    /// A stream socket of `family` connected to `address` (a `sockaddr_in` or `sockaddr_un`).
+    private static func connect<Address>(family: Int32, to address: Address, named name: String, timeout: Duration)
+        throws -> TestSocket
+    {
         #if canImport(Glibc)
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         #else
-            let fd = socket(AF_INET, SOCK_STREAM, 0)
+            let fd = socket(family, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { throw SocketError(operation: "socket", code: errno) }
         let result = TestSocket(fd: fd)
@@ -51,14 +63,46 @@ final class TestSocket: @unchecked Sendable {
             _ = noSigPipe
         #endif
         result.setTimeout(timeout)
-        var address = loopbackAddress(port: port)
+        var address = address
         let status = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                posixConnect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                posixConnect(fd, $0, socklen_t(MemoryLayout<Address>.size))
             }
         }
-        guard status == 0 else { throw SocketError(operation: "connect to port \(port)", code: errno) }
+        guard status == 0 else { throw SocketError(operation: "connect to \(name)", code: errno) }
         return result
+    }
+
+    /// The address of the UNIX socket at `path`.
+    static func unixAddress(_ path: String) -> sockaddr_un {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in path.utf8.prefix(raw.count - 1).enumerated() { raw[i] = byte }
+        }
+        return address
+    }
+
+    /// Reads until the peer closes; throws on timeout.
+    func receiveUntilClosed() throws -> [UInt8] {
+        var received: [UInt8] = []
+        while true {
+            let chunk = try receive()
+            if chunk.isEmpty { return received }
+            received += chunk
+        }
+    }
+
+    /// Reads until what was received ends with `suffix` (or the peer closes); throws on timeout.
+    func receive(until suffix: String) throws -> String {
+        var received: [UInt8] = []
+        let end = Array(suffix.utf8)
+        while !received.reversed().starts(with: end.reversed()) {
+            let chunk = try receive()
+            if chunk.isEmpty { break }
+            received += chunk
+        }
+        return String(decoding: received, as: UTF8.self)
     }
 
     /// Whether something accepts TCP connections on `127.0.0.1:port` right now.
