@@ -27,6 +27,8 @@ final class LuaApplet {
     private var remainingLength: UInt64?
     private var inputError = false
     private var waiter: EventLoopPromise<[LuaValue]>?
+    /// `send` waiting for the client to take what was sent (the connection is not writable).
+    private var outputWaiter: EventLoopPromise<[LuaValue]>?
 
     init(io: any ServiceIO, mode: ServiceMode, transaction: LuaTransaction, eventLoop: any EventLoop) {
         self.io = io
@@ -195,8 +197,26 @@ final class LuaApplet {
         return zip(name.utf8, other).allSatisfy { a, b in (a | 0x20 == b && b >= 0x61 && b <= 0x7A) || a == b }
     }
 
-    /// `send(data)`.
-    func send(_ bytes: [UInt8]) {
+    /// `send(data)`: queues the bytes; when the client connection has more queued than it accepts (NIO's write
+    /// buffer high-water mark), the coroutine waits until the client has read enough, as HAProxy's applets yield
+    /// on a full buffer. A script streaming a large answer to a slow client therefore holds a bounded amount.
+    func send(_ bytes: [UInt8]) -> LuaFunctionResult {
+        self.write(bytes)
+        guard !self.finished, !self.io.isWritable else { return .values([]) }
+        let promise = self.eventLoop.makePromise(of: [LuaValue].self)
+        self.outputWaiter = promise
+        return .yield(request: LuaAwait(promise.futureResult)) { _ in .values([]) }
+    }
+
+    /// The client connection can take more bytes: a waiting `send` returns.
+    func outputWritable() {
+        if let waiter = self.outputWaiter {
+            self.outputWaiter = nil
+            waiter.succeed([])
+        }
+    }
+
+    private func write(_ bytes: [UInt8]) {
         guard !self.finished else { return }
         if self.mode == .http {
             if !self.responseStarted { self.startResponse() }
@@ -243,5 +263,6 @@ final class LuaApplet {
             self.waiter = nil
             waiter.succeed([])
         }
+        self.outputWritable()
     }
 }

@@ -36,10 +36,7 @@ enum LuaAppletBindings {
                 return .values([.nil])
             }
         },
-        LuaMethod("send", arguments: 1) { applet, values in
-            applet.send(try bytes(values, 0, "send"))
-            return .values([])
-        },
+        LuaMethod("send", arguments: 1) { applet, values in applet.send(try bytes(values, 0, "send")) },
         LuaMethod("getline", arguments: 0) { applet, _ in applet.getline() },
         LuaMethod("get_priv", arguments: 0) { applet, _ in .values([applet.transaction.priv]) },
         LuaMethod("set_priv", arguments: 1) { applet, values in

@@ -100,6 +100,7 @@ final class LuaAppletRun: RunningService, LuaEventTarget {
     }
 
     func outputWritable() {
+        self.applet?.outputWritable()
         self.event()
     }
 

@@ -157,7 +157,10 @@ final class HTTPSession: ChannelDuplexHandler, ServerConnectionDelegate, QueueWa
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         clientWritable = context.channel.isWritable
-        if clientWritable { server?.resumeReading() }
+        if clientWritable {
+            server?.resumeReading()
+            service?.running?.outputWritable()
+        }
         context.fireChannelWritabilityChanged()
     }
 
