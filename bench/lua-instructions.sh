@@ -26,22 +26,9 @@ while [ $# -gt 0 ]; do
 done
 
 "$REPO/scripts/install-deps.sh" haproxy nginx wrk valgrind
-if [ -n "${TIDEGATE_BIN:-}" ]; then
-    tidegate_bin=$TIDEGATE_BIN
-else
-    echo "building tidegate (release)..." >&2
-    (cd "$REPO" && "$SWIFT" build -c release --product tidegate >&2)
-    tidegate_bin="$(cd "$REPO" && "$SWIFT" build -c release --show-bin-path)/tidegate"
-fi
-
-work=$(mktemp -d /tmp/lua-instructions.XXXXXX)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+. "$HERE/lib/common.sh"
+tidegate_bin=$(release_binary tidegate "${TIDEGATE_BIN:-}")
+make_workdir lua-instructions
 
 # Valgrind cannot read the debug information of Swift release binaries: count on a copy without it.
 cp "$tidegate_bin" "$work/tidegate" && strip -g "$work/tidegate"

@@ -34,22 +34,9 @@ while [ $# -gt 0 ]; do
 done
 
 "$REPO/scripts/install-deps.sh" haproxy wrk python3-dev
-if [ -n "${TIDEGATE_SPOA_BIN:-}" ]; then
-    agent_bin=$TIDEGATE_SPOA_BIN
-else
-    echo "building tidegate-spoa (release)..." >&2
-    (cd "$REPO" && "$SWIFT" build -c release --product tidegate-spoa >&2)
-    agent_bin="$(cd "$REPO" && "$SWIFT" build -c release --show-bin-path)/tidegate-spoa"
-fi
-
-work=$(mktemp -d /tmp/spoa-bench.XXXXXX)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+. "$HERE/lib/common.sh"
+agent_bin=$(release_binary tidegate-spoa "${TIDEGATE_SPOA_BIN:-}")
+make_workdir spoa-bench
 
 read -r port_plain port_spoe port_agent <<<"$(python3 "$HERE/proxybench.py" free-ports 3)"
 

@@ -34,17 +34,7 @@ struct TCPBackpressureTests {
                 socket.shutdownWrite()
             }
         }
-        let received = try await blocking { () -> Int in
-            var total = 0
-            while true {
-                let chunk = try socket.receive(maximum: 256 * 1024)
-                if chunk.isEmpty { break }
-                total += chunk.count
-                // A slow reader: at most ~50 MB/s.
-                if total % (4 * 1024 * 1024) < chunk.count { Thread.sleep(forTimeInterval: 0.08) }
-            }
-            return total
-        }
+        let received = try await blocking { try socket.receiveAllSlowly() }
         try await writer.value
         let memory = await sampler.finish()
         report("tcp backpressure: tidegate RSS peak \(memory.peak / 1_048_576) MB over \(memory.samples) samples")

@@ -285,3 +285,17 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
         thread.start()
     }
 }
+
+extension TestSocket {
+    /// Reads until the peer closes, as a slow client does: a pause of 80 ms after every 4 MB (at most ~50 MB/s).
+    /// Returns the number of bytes read.
+    func receiveAllSlowly() throws -> Int {
+        var total = 0
+        while true {
+            let chunk = try self.receive(maximum: 256 * 1024)
+            if chunk.isEmpty { return total }
+            total += chunk.count
+            if total % (4 * 1024 * 1024) < chunk.count { Thread.sleep(forTimeInterval: 0.08) }
+        }
+    }
+}
