@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// A local TCP server for the I/O tests, on 127.0.0.1 and a free port. What it does with a connection is its
@@ -34,13 +35,17 @@ final class IOTestServer: Sendable {
         try await promise.futureResult.get()
     }
 
-    init(group: EventLoopGroup, behavior: Behavior) async throws {
+    /// With `tls`, connections are TLS (the server's certificate and key in the context).
+    init(group: EventLoopGroup, behavior: Behavior, tls: NIOSSLContext? = nil) async throws {
         let closed = group.next().makePromise(of: Void.self)
         let recorder = Recorder()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         ConnectionHandler(behavior: behavior, recorder: recorder, closed: closed))
                 }

@@ -53,13 +53,26 @@ public final class LuaEngine: @unchecked Sendable {
         self.loopCount = max(loopCount, 1)
         LuaEngineCore.loopCount = self.loopCount
         self.options = LuaAPIOptions(booleanSamples: configuration.booleanSamples)
+        var tlsWarnings: [String] = []
+        var ioOptions = LuaIOOptions(mapBaseDirectory: environment.baseDirectory, mapFiles: environment.files)
+        do {
+            ioOptions.httpClient.tlsContext = try LuaTLS.httpClientContext(
+                verify: configuration.httpClientSSLVerify,
+                caFile: configuration.httpClientSSLVerify ? configuration.httpClientSSLCAFile : nil)
+        } catch {
+            // As HAProxy: fatal when the httpclient.ssl keywords were set, else https is disabled with a warning.
+            if let location = configuration.httpClientSSLLocation {
+                throw LuaEngineError(message: "httpclient: \(error).", location: location)
+            }
+            tlsWarnings.append("httpclient: \(error). Disabling SSL.")
+        }
         let sharedScripts = configuration.scripts.filter { !$0.perThread }
         let threadScripts = configuration.scripts.filter(\.perThread)
         var shared: LuaStateBox?
         if !sharedScripts.isEmpty {
             let box = try Self.makeState(
-                thread: 0, shared: true, configuration: configuration, environment: environment, catalog: catalog,
-                processVariables: processVariables, log: log)
+                thread: 0, shared: true, configuration: configuration, environment: environment, ioOptions: ioOptions,
+                catalog: catalog, processVariables: processVariables, log: log)
             try Self.load(sharedScripts, into: box)
             shared = box
         }
@@ -68,7 +81,7 @@ public final class LuaEngine: @unchecked Sendable {
             for index in 0..<max(loopCount, 1) {
                 let box = try Self.makeState(
                     thread: index + 1, shared: false, configuration: configuration, environment: environment,
-                    catalog: catalog, processVariables: processVariables, log: log)
+                    ioOptions: ioOptions, catalog: catalog, processVariables: processVariables, log: log)
                 try Self.load(threadScripts, into: box)
                 perThread.append(box)
             }
@@ -78,7 +91,7 @@ public final class LuaEngine: @unchecked Sendable {
         for box in self.allStates {
             box.registrations.loading = false
         }
-        self.warnings = (shared.map { [$0] } ?? []).flatMap { $0.registrations.warnings }
+        self.warnings = tlsWarnings + (shared.map { [$0] } ?? []).flatMap { $0.registrations.warnings }
             + (perThread.first?.registrations.warnings ?? [])
         try self.checkRegistrations()
     }
@@ -89,7 +102,7 @@ public final class LuaEngine: @unchecked Sendable {
 
     private static func makeState(
         thread: Int, shared: Bool, configuration: LuaEngineConfiguration, environment: SampleCompileEnvironment,
-        catalog: ProxyCatalog, processVariables: ProcessVariables, log: @escaping LuaLogSink
+        ioOptions: LuaIOOptions, catalog: ProxyCatalog, processVariables: ProcessVariables, log: @escaping LuaLogSink
     ) throws(LuaEngineError) -> LuaStateBox {
         do {
             let state = try LuaState(maxMemory: configuration.maxMemory)
@@ -97,7 +110,6 @@ public final class LuaEngine: @unchecked Sendable {
             var core = try CoreModule.make(for: state, environment: CoreEnvironment(thread: thread, log: log))
             box.registrations.install(into: &core)
             LuaEngineCore.install(into: &core, box: box, catalog: catalog)
-            let ioOptions = LuaIOOptions(mapBaseDirectory: environment.baseDirectory, mapFiles: environment.files)
             try LuaIOBindings.register(
                 in: state, core: &core, options: ioOptions,
                 objectCreated: { [unowned(unsafe) box] handle in

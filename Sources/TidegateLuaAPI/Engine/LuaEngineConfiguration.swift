@@ -34,6 +34,14 @@ public struct LuaEngineConfiguration: Sendable {
     public var logToStderr: StderrMode = .auto
     /// `tune.lua.bool-sample-conversion normal`.
     public var booleanSamples = false
+    /// `httpclient.ssl.verify`: whether `core.httpclient()` checks the certificates of https servers (HAProxy's
+    /// default: required).
+    public var httpClientSSLVerify = true
+    /// `httpclient.ssl.ca-file`: the CA certificates (PEM) https servers are checked against; nil: the system's.
+    public var httpClientSSLCAFile: String?
+    /// Where the last `httpclient.ssl.*` keyword is; nil without one. When set, a CA that cannot be loaded stops
+    /// the process; without, https requests are disabled with a warning (as HAProxy).
+    public var httpClientSSLLocation: ConfigLocation?
 
     public enum StderrMode: String, Sendable { case on, off, auto }
 
@@ -46,7 +54,8 @@ public struct LuaEngineConfiguration: Sendable {
     public static let keywords = [
         "lua-load", "lua-load-per-thread", "lua-prepend-path", "tune.lua.forced-yield", "tune.lua.maxmem",
         "tune.lua.session-timeout", "tune.lua.service-timeout", "tune.lua.task-timeout", "tune.lua.burst-timeout",
-        "tune.lua.log.loggers", "tune.lua.log.stderr", "tune.lua.bool-sample-conversion",
+        "tune.lua.log.loggers", "tune.lua.log.stderr", "tune.lua.bool-sample-conversion", "httpclient.ssl.verify",
+        "httpclient.ssl.ca-file",
     ]
 
     /// Registers the keywords, the `lua.` actions and the `lua.` services with the configuration parser.
@@ -148,6 +157,20 @@ public struct LuaEngineConfiguration: Sendable {
                     continue
                 }
                 configuration.booleanSamples = words[1] == "normal"
+            case "httpclient.ssl.verify":
+                guard words.count == 2, ["none", "required"].contains(words[1]) else {
+                    fail(directive, "expects 'none' or 'required' as argument")
+                    continue
+                }
+                configuration.httpClientSSLVerify = words[1] == "required"
+                configuration.httpClientSSLLocation = directive.location
+            case "httpclient.ssl.ca-file":
+                guard words.count == 2, !words[1].isEmpty else {
+                    fail(directive, "expects a file name as argument")
+                    continue
+                }
+                configuration.httpClientSSLCAFile = words[1]
+                configuration.httpClientSSLLocation = directive.location
             default:
                 continue
             }

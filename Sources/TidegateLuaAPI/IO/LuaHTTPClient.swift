@@ -4,7 +4,7 @@ import TidegateLua
 
 /// The Swift object behind a Lua `HTTPClient` (`core.httpclient()`). Each `get`/`head`/`put`/`post`/`delete` call
 /// makes one HTTP/1.1 request on a new connection from the caller's event loop and yields until the whole
-/// response is in. Only `http://` URLs are supported (no TLS). Dropping the object (its handle invalidated when
+/// response is in. `https://` URLs use TLS with the context of the options (SNI: the host name). Dropping the object (its handle invalidated when
 /// the task or transaction ends) closes the connections of requests still running. Like its state, a client is
 /// used from one event loop.
 final class LuaHTTPClient {
@@ -38,10 +38,15 @@ final class LuaHTTPClient {
         let url: LuaHTTPClientURL
         do {
             url = try LuaHTTPClientURL.parse(request.url)
-        } catch .https {
-            return eventLoop.makeSucceededFuture(.failure("https is not supported (no TLS)"))
         } catch {
             return eventLoop.makeSucceededFuture(.failure("invalid URL"))
+        }
+        var tls: LuaIOConnector.TLS?
+        if url.isTLS {
+            guard let context = self.options.tlsContext else {
+                return eventLoop.makeSucceededFuture(.failure("https is disabled (no CA file could be loaded)"))
+            }
+            tls = LuaIOConnector.TLS(context: context, serverName: request.serverName(url: url))
         }
         guard let encoded = request.encoded(url: url) else {
             return eventLoop.makeSucceededFuture(.failure("invalid header field"))
@@ -57,20 +62,21 @@ final class LuaHTTPClient {
         let timeout = (request.timeoutMilliseconds ?? self.options.defaultTimeoutMilliseconds)
             .flatMap { $0 > 0 ? TimeAmount.milliseconds($0) : nil }
         return self.attempt(
-            target: target, request: encoded, isHeadRequest: request.method == "HEAD", timeout: timeout,
+            target: target, tls: tls, request: encoded, isHeadRequest: request.method == "HEAD", timeout: timeout,
             retriesLeft: max(self.options.retries, 0), on: eventLoop)
     }
 
     /// One connection attempt, then the exchange; a failed connection is retried `retriesLeft` more times.
     private func attempt(
-        target: LuaConnectTarget, request: ByteBuffer, isHeadRequest: Bool, timeout: TimeAmount?, retriesLeft: Int,
+        target: LuaConnectTarget, tls: LuaIOConnector.TLS?, request: ByteBuffer, isHeadRequest: Bool, timeout: TimeAmount?, retriesLeft: Int,
         on eventLoop: EventLoop
     ) -> EventLoopFuture<LuaHTTPClientResponse> {
         let promise = eventLoop.makePromise(of: LuaHTTPClientResponse.self)
         let handler = LuaHTTPClientHandler(
             request: request, isHeadRequest: isHeadRequest, timeout: timeout, promise: promise)
         let connectTimeout = TimeAmount.milliseconds(max(self.options.connectTimeoutMilliseconds, 1))
-        let connected = LuaIOConnector.connect(to: target, on: eventLoop, timeout: connectTimeout, handler: handler)
+        let connected = LuaIOConnector.connect(
+            to: target, on: eventLoop, timeout: connectTimeout, tls: tls, handler: handler)
         return connected.assumeIsolated().flatMap { [weak self] channel in
             let key = ObjectIdentifier(channel)
             self?.running[key] = channel
@@ -83,7 +89,7 @@ final class LuaHTTPClient {
             promise.succeed(.failure(reason))
             guard retriesLeft > 0, let self else { return eventLoop.makeSucceededFuture(.failure(reason)) }
             return self.attempt(
-                target: target, request: request, isHeadRequest: isHeadRequest, timeout: timeout,
+                target: target, tls: tls, request: request, isHeadRequest: isHeadRequest, timeout: timeout,
                 retriesLeft: retriesLeft - 1, on: eventLoop)
         }.nonisolated()
     }

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOSSL
 import TidegateHTTP
 
 /// Runs one HTTP/1.1 exchange of the Lua HTTP client on its connection: writes the request once connected, parses
@@ -62,6 +63,10 @@ final class LuaHTTPClientHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if case NIOSSLError.uncleanShutdown = error {
+            // A TLS server closing without close_notify: the end of the input, as over TCP (channelInactive).
+            return
+        }
         self.finish(.failure(LuaIOConnector.describe(error)), context: context)
     }
 

@@ -84,8 +84,10 @@ struct LuaHTTPClientRequest: Sendable {
     }
 }
 
-/// An `http://` URL split for a request.
+/// An `http://` or `https://` URL split for a request.
 struct LuaHTTPClientURL: Equatable {
+    /// `https://`.
+    var isTLS = false
     /// The host without brackets.
     var host: String
     var port: Int
@@ -96,14 +98,13 @@ struct LuaHTTPClientURL: Equatable {
 
     enum ParseError: Error, Equatable {
         case invalid
-        case https
     }
 
     static func parse(_ text: String) throws(ParseError) -> LuaHTTPClientURL {
         let lowered = text.lowercased()
-        if lowered.hasPrefix("https://") { throw .https }
-        guard lowered.hasPrefix("http://") else { throw .invalid }
-        var rest = Substring(text.dropFirst("http://".count))
+        let isTLS = lowered.hasPrefix("https://")
+        guard isTLS || lowered.hasPrefix("http://") else { throw .invalid }
+        var rest = Substring(text.dropFirst(isTLS ? "https://".count : "http://".count))
         if let hash = rest.firstIndex(of: "#") {
             rest = rest[..<hash]
         }
@@ -122,7 +123,7 @@ struct LuaHTTPClientURL: Equatable {
             throw .invalid
         }
         var host = authority
-        var port = 80
+        var port = isTLS ? 443 : 80
         if authority.hasPrefix("[") {
             guard let close = authority.firstIndex(of: "]") else { throw .invalid }
             host = authority[authority.index(after: authority.startIndex)..<close]
@@ -144,11 +145,20 @@ struct LuaHTTPClientURL: Equatable {
         guard !host.isEmpty,
             host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-._:%".contains($0)) })
         else { throw .invalid }
-        return LuaHTTPClientURL(host: String(host), port: port, authority: String(authority), target: target)
+        return LuaHTTPClientURL(
+            isTLS: isTLS, host: String(host), port: port, authority: String(authority), target: target)
     }
 }
 
 extension LuaHTTPClientRequest {
+    /// The TLS server name of an https request: as HAProxy, the `host` field without its port when the request
+    /// has one, else the URL's host.
+    func serverName(url: LuaHTTPClientURL) -> String {
+        guard let host = self.headers.last(where: { $0.name.lowercased() == "host" })?.value else { return url.host }
+        let name = host.prefix { $0 != ":" }
+        return String(name.drop { $0 == " " || $0 == "\t" })
+    }
+
     /// The request as sent: HTTP/1.1 with `host` (from the URL unless given), `content-length` for a body (unless
     /// given) and `connection: close`; nil if a field name or value holds a forbidden byte.
     func encoded(url: LuaHTTPClientURL) -> ByteBuffer? {

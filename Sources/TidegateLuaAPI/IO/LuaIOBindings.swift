@@ -76,8 +76,8 @@ public enum LuaIOBindings {
         "Socket",
         methods: [
             LuaMethod("connect", arguments: .any) { socket, arguments in try socket.connect(arguments) },
-            LuaMethod("connect_ssl", arguments: 2) { socket, _ in
-                try socket.connectSSL()
+            LuaMethod("connect_ssl", arguments: 2) { socket, arguments in
+                try socket.connect(arguments, secure: true)
             },
             LuaMethod("send", arguments: .any) { socket, arguments in try socket.send(arguments) },
             LuaMethod("receive", arguments: .any) { socket, arguments in try socket.receive(arguments) },

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 #if canImport(Glibc)
     import Glibc
@@ -10,15 +11,27 @@ import NIOPosix
 /// Opens the client connections of the Lua I/O classes on the caller's event loop, and turns connection errors
 /// into the short texts scripts receive ("connection refused", "timeout"...).
 enum LuaIOConnector {
-    /// Connects to `target` on `eventLoop` with `handler` as the only handler of the pipeline. Call on `eventLoop`.
+    /// Client TLS for a connection: the context and the server name sent as SNI (none when nil).
+    struct TLS: Sendable {
+        var context: NIOSSLContext
+        var serverName: String?
+    }
+
+    /// Connects to `target` on `eventLoop` with `handler` as the only handler of the pipeline, behind a TLS client
+    /// handler when `tls` is given (the future then succeeds once TCP is connected, before the handshake). Call on
+    /// `eventLoop`.
     static func connect<Handler: ChannelHandler>(
-        to target: LuaConnectTarget, on eventLoop: EventLoop, timeout: TimeAmount, handler: Handler
+        to target: LuaConnectTarget, on eventLoop: EventLoop, timeout: TimeAmount, tls: TLS? = nil, handler: Handler
     ) -> EventLoopFuture<Channel> {
         let bound = NIOLoopBound(handler, eventLoop: eventLoop)
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        let tlsHandler = try LuaTLS.clientHandler(context: tls.context, serverName: tls.serverName)
+                        try channel.pipeline.syncOperations.addHandler(tlsHandler)
+                    }
                     try channel.pipeline.syncOperations.addHandler(bound.value)
                 }
             }
@@ -34,6 +47,9 @@ enum LuaIOConnector {
 
     /// The text of a connection error.
     static func describe(_ error: Error) -> String {
+        if let text = LuaTLS.describe(error) {
+            return text
+        }
         switch error {
         case let error as IOError:
             return self.describe(errno: error.errnoCode)

@@ -1,3 +1,4 @@
+import NIOSSL
 import TidegateCore
 
 /// Settings of the Lua I/O classes (`Socket`, `HTTPClient`, `Map`), from the global section of the configuration.
@@ -11,13 +12,18 @@ public struct LuaIOOptions: Sendable {
         /// The inactivity timeout of a request without a `timeout` field, in milliseconds; nil for none (HAProxy's
         /// internal HTTP client proxy has no server timeout).
         public var defaultTimeoutMilliseconds: Int64?
+        /// The TLS context of `https://` requests (`LuaTLS.httpClientContext`, from `httpclient.ssl.verify` and
+        /// `httpclient.ssl.ca-file`); nil: https is disabled and such requests end with status 0.
+        public var tlsContext: NIOSSLContext?
 
         public init(
-            retries: Int = 3, connectTimeoutMilliseconds: Int64 = 5000, defaultTimeoutMilliseconds: Int64? = nil
+            retries: Int = 3, connectTimeoutMilliseconds: Int64 = 5000, defaultTimeoutMilliseconds: Int64? = nil,
+            tlsContext: NIOSSLContext? = nil
         ) {
             self.retries = retries
             self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
             self.defaultTimeoutMilliseconds = defaultTimeoutMilliseconds
+            self.tlsContext = tlsContext
         }
     }
 

@@ -50,8 +50,10 @@ final class LuaSocket {
 
     // MARK: connect
 
-    /// `connect(addr[, port])`: 1, or nil and an error ("connection refused", "timeout"...).
-    func connect(_ arguments: [LuaValue]) throws -> LuaFunctionResult {
+    /// `connect(addr[, port])`: 1, or nil and an error ("connection refused", "timeout"...). With `secure`
+    /// (`connect_ssl`) the connection is TLS, without certificate verification or SNI, and 1 comes once the
+    /// handshake is done (within the socket's timeout); a failed handshake is nil and "SSL handshake failure...".
+    func connect(_ arguments: [LuaValue], secure: Bool = false) throws -> LuaFunctionResult {
         guard !arguments.isEmpty else { throw LuaIOError("connect: need at least 2 arguments") }
         try self.checkThread()
         guard let address = LuaIOArgument.string(arguments[0]) else {
@@ -76,11 +78,20 @@ final class LuaSocket {
         guard case .idle = self.state else {
             return .values([.nil, "already connected"])
         }
+        var tls: LuaIOConnector.TLS?
+        if secure {
+            guard let context = LuaTLS.socketContext else { return .values([.nil, "SSL is not available"]) }
+            tls = LuaIOConnector.TLS(context: context, serverName: nil)
+        }
         self.state = .connecting
 
         let handler = LuaSocketHandler()
         handler.onActivity = { [weak self] in self?.inputChanged() }
-        let connected = LuaIOConnector.connect(to: target, on: self.eventLoop, timeout: self.timeout, handler: handler)
+        var connected = LuaIOConnector.connect(
+            to: target, on: self.eventLoop, timeout: self.timeout, tls: tls, handler: handler)
+        if tls != nil {
+            connected = self.handshake(after: connected, handler: handler)
+        }
         let result = connected.assumeIsolated().map { channel -> [LuaValue] in
             guard case .connecting = self.state else {
                 // Closed while connecting.
@@ -98,10 +109,25 @@ final class LuaSocket {
         return .yield(request: LuaAwait(result), continuation: { .values($0) })
     }
 
-    /// `connect_ssl(addr, port)`: TLS is not available, so nil and an error.
-    func connectSSL() throws -> LuaFunctionResult {
-        try self.checkThread()
-        return .values([.nil, "SSL is not supported"])
+    /// The channel of `connected` once its TLS handshake is done; fails (closing the channel) if the connection
+    /// fails, ends or stays silent for the timeout before.
+    private func handshake(after connected: EventLoopFuture<Channel>, handler: LuaSocketHandler) -> EventLoopFuture<
+        Channel
+    > {
+        let handshake = self.eventLoop.makePromise(of: Void.self)
+        handler.handshake = handshake
+        connected.whenFailure { handshake.fail($0) }
+        let timeout = self.timeout
+        return connected.assumeIsolated().flatMap { channel in
+            let timer = channel.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+                handshake.fail(ChannelError.connectTimeout(timeout))
+            }
+            return handshake.futureResult.assumeIsolated().always { _ in timer.cancel() }.map { channel }
+                .flatMapErrorThrowing { error in
+                    channel.close(promise: nil)
+                    throw error
+                }.nonisolated()
+        }.nonisolated()
     }
 
     // MARK: receive

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOTLS
 
 /// The channel handler of a Lua `Socket`: keeps the received bytes until the script reads them and notices the end
 /// of the input. While `highWatermark` bytes wait unread it holds the reads back (back-pressure), and lets them go
@@ -15,6 +16,8 @@ final class LuaSocketHandler: ChannelDuplexHandler {
     private(set) var inputClosed = false
     /// Called on the event loop when bytes arrive or the input ends.
     var onActivity: (() -> Void)?
+    /// Over TLS: succeeded when the handshake completes, failed with the error that ended the connection before.
+    var handshake: EventLoopPromise<Void>?
     private var context: ChannelHandlerContext?
     private var readHeldBack = false
 
@@ -43,11 +46,16 @@ final class LuaSocketHandler: ChannelDuplexHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .inputClosed? = event as? ChannelEvent {
             self.endOfInput()
+        } else if case .handshakeCompleted? = event as? TLSUserEvent {
+            self.handshake?.succeed(())
+            self.handshake = nil
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        self.handshake?.fail(error)
+        self.handshake = nil
         self.endOfInput()
         context.close(promise: nil)
     }
@@ -61,6 +69,8 @@ final class LuaSocketHandler: ChannelDuplexHandler {
     }
 
     private func endOfInput() {
+        self.handshake?.fail(ChannelError.eof)
+        self.handshake = nil
         guard !self.inputClosed else { return }
         self.inputClosed = true
         self.onActivity?()
