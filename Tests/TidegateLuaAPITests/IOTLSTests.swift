@@ -8,33 +8,23 @@ import TidegateLua
 
 @testable import TidegateLuaAPI
 
-/// A self-signed certificate for `localhost` (no IP address: NIOSSL would accept it for any name), made with `openssl` in a scratch directory for one
-/// test run (test-only: nothing is committed).
+/// The test-only self-signed certificates of `Fixtures/TLS` (for `localhost`, no IP address: NIOSSL would accept
+/// one matching the connected address for any name).
 struct TLSTestCertificate {
-    let directory: URL
-    var certificatePath: String { self.directory.appendingPathComponent("cert.pem").path }
-    var keyPath: String { self.directory.appendingPathComponent("key.pem").path }
+    let certificatePath: String
+    let keyPath: String
 
-    static var opensslAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") }
+    private static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/TLS")
 
-    init() throws {
-        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("tg-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
-            "-addext", "subjectAltName=DNS:localhost",
-            "-keyout", self.directory.appendingPathComponent("key.pem").path,
-            "-out", self.directory.appendingPathComponent("cert.pem").path,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw IOTestHarness.Failure(description: "openssl req failed (\(process.terminationStatus))")
-        }
+    /// The server's certificate and key.
+    static let localhost = TLSTestCertificate(name: "localhost")
+    /// An unrelated certificate, as a CA that did not sign the server's (no key).
+    static let other = TLSTestCertificate(name: "other")
+
+    private init(name: String) {
+        self.certificatePath = Self.directory.appendingPathComponent("\(name)-cert.pem").path
+        self.keyPath = Self.directory.appendingPathComponent("\(name)-key.pem").path
     }
 
     /// A server context presenting this certificate.
@@ -44,18 +34,12 @@ struct TLSTestCertificate {
             privateKey: .privateKey(try NIOSSLPrivateKey(file: self.keyPath, format: .pem)))
         return try NIOSSLContext(configuration: configuration)
     }
-
-    func remove() {
-        try? FileManager.default.removeItem(at: self.directory)
-    }
 }
 
 /// `Socket:connect_ssl` and `core.httpclient()` https against TLS servers in the test process.
-@Suite(.enabled(if: TLSTestCertificate.opensslAvailable, "needs /usr/bin/openssl"))
-struct IOTLSTests {
+@Suite struct IOTLSTests {
     @Test func connectSSLRoundTrip() async throws {
-        let certificate = try TLSTestCertificate()
-        defer { certificate.remove() }
+        let certificate = TLSTestCertificate.localhost
         try await IOTestHarness.with { harness in
             let server = try await IOTestServer(
                 group: harness.group, behavior: .echo, tls: try certificate.serverContext())
@@ -141,8 +125,7 @@ struct IOTLSTests {
     }
 
     @Test func httpsWithoutVerification() async throws {
-        let certificate = try TLSTestCertificate()
-        defer { certificate.remove() }
+        let certificate = TLSTestCertificate.localhost
         let (outcome, received) = try await self.httpsGet(certificate, verify: false, caFile: nil, host: "example.com")
         #expect(outcome == .values([200, "OK", "over tls!"]))
         #expect(received.hasPrefix("GET /path HTTP/1.1\r\n"))
@@ -150,19 +133,14 @@ struct IOTLSTests {
     }
 
     @Test func httpsVerifiedAgainstCAFile() async throws {
-        let certificate = try TLSTestCertificate()
-        defer { certificate.remove() }
+        let certificate = TLSTestCertificate.localhost
         let (outcome, _) = try await self.httpsGet(certificate, verify: true, caFile: certificate.certificatePath)
         #expect(outcome == .values([200, "OK", "over tls!"]))
     }
 
     @Test func httpsVerificationFailsWithAnotherCA() async throws {
-        let certificate = try TLSTestCertificate()
-        let other = try TLSTestCertificate()
-        defer {
-            certificate.remove()
-            other.remove()
-        }
+        let certificate = TLSTestCertificate.localhost
+        let other = TLSTestCertificate.other
         let (outcome, _) = try await self.httpsGet(certificate, verify: true, caFile: other.certificatePath)
         let values = outcome.values
         #expect(values.count == 3, "\(outcome)")
@@ -172,8 +150,7 @@ struct IOTLSTests {
     }
 
     @Test func httpsVerificationFailsForAnotherName() async throws {
-        let certificate = try TLSTestCertificate()
-        defer { certificate.remove() }
+        let certificate = TLSTestCertificate.localhost
         let (outcome, _) = try await self.httpsGet(
             certificate, verify: true, caFile: certificate.certificatePath, host: "other.example")
         #expect(outcome.values.first == 0, "\(outcome)")
