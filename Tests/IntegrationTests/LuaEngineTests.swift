@@ -210,7 +210,8 @@ struct LuaEngineTests {
         #expect(refused.bodyText.hasPrefix("connect=nil err="), "\(refused.bodyText)")
         #expect(!refused.bodyText.hasSuffix("err=nil"), "\(refused.bodyText)")
         #expect(silentResponse.bodyText == "connect=1 err=nil receive=nil rerr=timeout", "\(silentResponse.bodyText)")
-        #expect(waited >= .milliseconds(280) && waited < .seconds(3), "\(waited)")
+        // The 300 ms timeout fired (not a hang up to the client's 10 s; the margin absorbs a loaded machine).
+        #expect(waited >= .milliseconds(280) && waited < .seconds(8), "\(waited)")
     }
 
     @Test("an action reads a header with txn.sf, sets a variable and a request header the server receives")

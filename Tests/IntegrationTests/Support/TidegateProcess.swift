@@ -64,19 +64,19 @@ struct ScratchDirectory: Sendable {
 /// A running `tidegate` under test. Output goes to files in its scratch directory; the process is
 /// killed (SIGKILL) when the object goes away or ``stop()`` is called, whatever the test did.
 final class TidegateProcess: @unchecked Sendable {
-    let process: Process
+    let process: ChildProcess
     let scratch: ScratchDirectory
     let configPath: String
     let stdoutPath: String
     let stderrPath: String
     let ownsScratch: Bool
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { process.pid }
     var isRunning: Bool { process.isRunning }
     var stdoutText: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
     var stderrText: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
-    private init(process: Process, scratch: ScratchDirectory, configPath: String, tag: String, ownsScratch: Bool) {
+    private init(process: ChildProcess, scratch: ScratchDirectory, configPath: String, tag: String, ownsScratch: Bool) {
         self.process = process
         self.scratch = scratch
         self.configPath = configPath
@@ -176,7 +176,7 @@ final class TidegateProcess: @unchecked Sendable {
         let tag = "run-\(UUID().uuidString.prefix(8))"
         let stdoutPath = scratch.file("\(tag).stdout")
         let stderrPath = scratch.file("\(tag).stderr")
-        let pid = try spawn(
+        let pid = try ChildProcess.spawn(
             executable: try TidegateBinary.path(), arguments: arguments, stdout: stdoutPath, stderr: stderrPath)
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
@@ -195,53 +195,20 @@ final class TidegateProcess: @unchecked Sendable {
         return (exitStatus, read(stdoutPath), read(stderrPath))
     }
 
-    /// `posix_spawn` with standard output and error sent to files, standard input from /dev/null
-    /// and no other descriptor inherited (a daemon must not keep the test's sockets open).
-    private static func spawn(
-        executable: String, arguments: [String], stdout: String, stderr: String
-    ) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        // glibc ≥ 2.34 has closefrom as a file action; Swift does not import the `_np` functions.
-        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
-            _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, 3)
-        }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard result == 0 else {
-            throw HarnessError(description: "posix_spawn \(executable): \(String(cString: strerror(result)))")
-        }
-        return pid
-    }
 
     /// Starts the binary with its output redirected to `<tag>.stdout` / `<tag>.stderr` in `scratch`.
     private static func launch(
         executable: String, arguments: [String], scratch: ScratchDirectory, configPath: String, tag: String,
         ownsScratch: Bool
     ) throws -> TidegateProcess {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
-        let tidegate = TidegateProcess(
-            process: process, scratch: scratch, configPath: configPath, tag: tag, ownsScratch: ownsScratch)
-        guard FileManager.default.createFile(atPath: tidegate.stdoutPath, contents: nil),
-            FileManager.default.createFile(atPath: tidegate.stderrPath, contents: nil)
-        else {
-            throw HarnessError(description: "cannot create output files in \(scratch.path)")
-        }
-        process.standardOutput = FileHandle(forWritingAtPath: tidegate.stdoutPath)
-        process.standardError = FileHandle(forWritingAtPath: tidegate.stderrPath)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return tidegate
+        let stdoutPath = scratch.file("\(tag).stdout")
+        let stderrPath = scratch.file("\(tag).stderr")
+        let pid = try ChildProcess.spawn(
+            executable: executable, arguments: arguments, stdout: stdoutPath, stderr: stderrPath,
+            directory: scratch.path)
+        return TidegateProcess(
+            process: ChildProcess(pid: pid), scratch: scratch, configPath: configPath, tag: tag,
+            ownsScratch: ownsScratch)
     }
 
     /// Sends `signal` to the process.
@@ -265,15 +232,13 @@ final class TidegateProcess: @unchecked Sendable {
     }
 
     /// Whether the process ended because of a signal rather than by exiting.
-    var killedBySignal: Bool { !process.isRunning && process.terminationReason == .uncaughtSignal }
+    var killedBySignal: Bool { process.killedBySignal }
 
-    /// Kills the process (SIGKILL) if it still runs, and waits (up to 5 s) until Foundation has seen it exit.
-    ///
-    /// Polls rather than calling `Process.waitUntilExit()`: that one runs a run loop on the calling thread, and
-    /// when tests call it from both threads of the cooperative pool (2 cores) at once, the whole test run hangs.
+    /// Kills the process (SIGKILL) if it still runs, and waits (up to 5 s) until it is reaped.
+    /// Polls, so that tests stopping processes from both threads of the cooperative pool at once do not block it.
     func stop() {
         guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
+        kill(process.pid, SIGKILL)
         for _ in 0..<500 where process.isRunning {
             usleep(10_000)
         }
