@@ -139,9 +139,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TidegateConfigTests", dependencies: ["TidegateConfig"], swiftSettings: swiftSettings),
+        // Shared by the test targets only: the seeded generator of the fuzz and robustness tests.
+        .target(name: "TestRandom", path: "Tests/TestRandom", swiftSettings: swiftSettings),
         .testTarget(
             name: "TidegateHTTPTests",
-            dependencies: ["TidegateHTTP", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["TidegateHTTP", "TestRandom", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -152,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SPOPTests",
-            dependencies: ["SPOP", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["SPOP", "TestRandom", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

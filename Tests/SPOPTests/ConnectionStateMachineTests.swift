@@ -1,6 +1,7 @@
 import NIOCore
 import SPOP
 import Testing
+import TestRandom
 
 @Suite("Connection state machine")
 struct ConnectionStateMachineTests {

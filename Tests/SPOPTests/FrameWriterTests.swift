@@ -1,6 +1,7 @@
 import NIOCore
 import SPOP
 import Testing
+import TestRandom
 
 @Suite("Frame writer")
 struct FrameWriterTests {

@@ -1,6 +1,7 @@
 import NIOCore
 import SPOP
 import Testing
+import TestRandom
 
 /// Random and mutated inputs for the decoder, the payload parsers and the state machine: each input must
 /// decode or be rejected with a typed `SPOPError` carrying a defined status, never trap, and the state

@@ -1,6 +1,7 @@
 import NIOCore
 import SPOP
 import Testing
+import TestRandom
 
 /// Bytes from hex text; spaces and newlines are ignored.
 func hex(_ text: String) -> [UInt8] {
@@ -147,18 +148,4 @@ func disconnectStatus(_ action: SPOPConnectionStateMachine.Action?) -> SPOPStatu
 func disconnectError(_ action: SPOPConnectionStateMachine.Action?) -> SPOPError.Code? {
     if case .sendAgentDisconnect(_, .error(let error)) = action { return error.code }
     return nil
-}
-
-// MARK: - Deterministic random numbers
-
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

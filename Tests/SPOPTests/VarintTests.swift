@@ -1,6 +1,7 @@
 import NIOCore
 import SPOP
 import Testing
+import TestRandom
 
 @Suite("Varint")
 struct VarintTests {

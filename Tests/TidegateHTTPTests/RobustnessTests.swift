@@ -1,6 +1,7 @@
 import NIOCore
 import Testing
 import TidegateHTTP
+import TestRandom
 
 /// Random and mutated inputs: the parser and scanner must throw or return, never trap, and the
 /// result must not depend on how the bytes were split.

@@ -1,6 +1,7 @@
 import NIOCore
 import Testing
 import TidegateHTTP
+import TestRandom
 
 /// A comparable summary of everything a parsed head exposes, so the result of feeding a buffer
 /// whole can be compared with the result of feeding it in pieces.
@@ -219,17 +220,3 @@ func scanPieces(_ input: [UInt8], cuts: [Int]) -> ScanOutcome {
 }
 
 func scanWhole(_ input: [UInt8]) -> ScanOutcome { scanPieces(input, cuts: []) }
-
-// MARK: - Deterministic random numbers
-
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
